@@ -1,1 +1,652 @@
-// (being written)
+#include "actledger/ledger.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <future>
+
+#include "common/time.h"
+#include "ledger/paths.h"
+#include "storage/file.h"
+#include "storage/segment_log.h"
+#include "storage/tree_store.h"
+
+namespace actledger {
+namespace {
+
+int64_t MonotonicSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string U64Le(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  return out;
+}
+
+uint64_t ReadU64Le(std::string_view p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+std::string HostName() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') {
+    return "localhost";
+  }
+  return buf;
+}
+
+std::string TrimNewline(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+struct Ledger::Request {
+  std::vector<AppendRequest> batch;
+  std::string recorded_by;
+  AppendCallback done;
+  // A checkpoint request instead of records.
+  std::function<void(Result<std::string>)> checkpoint_done;
+};
+
+Status Ledger::Init(const std::string& dir, const InitOptions& options) {
+  ACTLEDGER_RETURN_IF_ERROR(storage::MakeDir(dir));
+  const LedgerPaths paths(dir);
+  if (storage::PathExists(paths.config())) {
+    return FailedPrecondition(dir + " already holds a ledger (" +
+                              paths.config() + " exists)");
+  }
+  std::string origin =
+      options.origin.empty() ? "actledger/" + HostName() : options.origin;
+  for (char c : origin) {
+    if (c == '+' || c == ' ' || c == '\n' ||
+        static_cast<unsigned char>(c) < 0x21) {
+      return InvalidArgument(
+          "origin may not contain '+', spaces or control characters", "origin");
+    }
+  }
+  ACTLEDGER_ASSIGN_OR_RETURN(NoteSigner signer, NoteSigner::Generate(origin));
+  std::string key_path =
+      options.key_path.empty() ? paths.default_key() : options.key_path;
+  if (options.key_path.empty()) {
+    ACTLEDGER_RETURN_IF_ERROR(storage::MakeDir(paths.keys_dir(), 0700));
+  }
+  if (storage::PathExists(key_path)) {
+    return FailedPrecondition("key file " + key_path +
+                              " already exists; refusing to overwrite it");
+  }
+  ACTLEDGER_RETURN_IF_ERROR(
+      storage::WriteFileAtomically(key_path, signer.PrivateKey() + "\n", 0600));
+  ACTLEDGER_RETURN_IF_ERROR(storage::MakeDir(paths.log_dir()));
+  ACTLEDGER_RETURN_IF_ERROR(storage::MakeDir(paths.tree_dir()));
+  LedgerConfig config;
+  config.origin = origin;
+  config.verifier_key = signer.VerifierKey();
+  config.key_path = options.key_path.empty() ? "" : options.key_path;
+  config.created_at = FormatRfc3339Utc(NowUtc());
+  ACTLEDGER_RETURN_IF_ERROR(
+      storage::WriteFileAtomically(paths.config(), config.ToJson()));
+  return storage::SyncDir(dir);
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
+                                             const LedgerOptions& options) {
+  const LedgerPaths paths(dir);
+  ACTLEDGER_ASSIGN_OR_RETURN(LedgerConfig config, LedgerConfig::Load(dir));
+  std::unique_ptr<Ledger> l(new Ledger());
+  l->dir_ = dir;
+  l->options_ = options;
+  l->origin_ = config.origin;
+  l->verifier_key_ = config.verifier_key;
+
+  // One writer per directory.
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      storage::File lock,
+      storage::File::Open(paths.lock(), O_RDWR | O_CREAT, 0644));
+  if (::flock(lock.fd(), LOCK_EX | LOCK_NB) != 0) {
+    std::string holder;
+    (void)lock.ReadUpTo(0, 512, &holder);
+    return Unavailable("the ledger in " + dir +
+                       " is open for writing by another process (" +
+                       TrimNewline(holder) + ")");
+  }
+  std::string me = "pid " + std::to_string(::getpid());
+  (void)lock.Truncate(0);
+  (void)::pwrite(lock.fd(), me.data(), me.size(), 0);
+  l->lock_ = std::make_unique<storage::File>(std::move(lock));
+
+  std::string key_path = !options.key_path.empty()  ? options.key_path
+                         : !config.key_path.empty() ? config.key_path
+                                                    : paths.default_key();
+  Result<std::string> key = storage::ReadFile(key_path);
+  if (!key.ok()) {
+    return Status(key.status().code(),
+                  "cannot read the signing key: " + key.status().message());
+  }
+  ACTLEDGER_ASSIGN_OR_RETURN(NoteSigner signer,
+                             NoteSigner::FromPrivateKey(TrimNewline(*key)));
+  if (signer.VerifierKey() != config.verifier_key) {
+    return PermissionDenied("the signing key " + key_path +
+                            " does not belong to this ledger");
+  }
+  l->signer_ = std::move(signer);
+
+  ACTLEDGER_RETURN_IF_ERROR(l->Recover());
+  l->writer_ = std::thread([p = l.get()] { p->WriterLoop(); });
+  return l;
+}
+
+Status Ledger::CheckNotTampered() const {
+  const LedgerPaths paths(dir_);
+  if (!storage::PathExists(paths.tampered())) return Status::Ok();
+  Result<std::string> why = storage::ReadFile(paths.tampered());
+  return DataLoss(
+      "the ledger failed verification and refuses appends until an operator "
+      "restores it and `actledger verify` passes: " +
+      (why.ok() ? TrimNewline(*why) : std::string("(reason unreadable)")));
+}
+
+// Marks the ledger tampered (sticky) with a one-line reason.
+static void MarkTampered(const std::string& dir, const std::string& reason) {
+  (void)storage::WriteFileAtomically(
+      LedgerPaths(dir).tampered(),
+      FormatRfc3339Utc(NowUtc()) + " " + reason + "\n");
+}
+
+Status Ledger::Recover() {
+  const LedgerPaths paths(dir_);
+  // The checkpoint history: the newest checkpoint bounds what derived files
+  // are known durable, and no record below its size may be missing.
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      storage::File cps,
+      storage::File::Open(paths.checkpoints(), O_RDWR | O_CREAT | O_APPEND));
+  ACTLEDGER_ASSIGN_OR_RETURN(std::vector<std::string> notes,
+                             ReadCheckpointHistory(cps, /*repair=*/true));
+  checkpoints_ = std::make_unique<storage::File>(std::move(cps));
+  uint64_t signed_size = 0;
+  merkle::Hash signed_root = merkle::EmptyRoot();
+  if (!notes.empty()) {
+    ACTLEDGER_ASSIGN_OR_RETURN(NoteVerifier verifier,
+                               NoteVerifier::FromVerifierKey(verifier_key_));
+    Result<std::string> body = verifier.Open(notes.back());
+    if (!body.ok()) {
+      std::string why =
+          "newest checkpoint (#" + std::to_string(notes.size() - 1) +
+          ") fails its signature check: " + body.status().message();
+      MarkTampered(dir_, why);
+      return DataLoss(why);
+    }
+    ACTLEDGER_ASSIGN_OR_RETURN(actledger::Checkpoint cp, ParseCheckpoint(*body));
+    signed_size = cp.size;
+    signed_root = cp.root;
+    latest_checkpoint_ = notes.back();
+  }
+  checkpoint_size_ = signed_size;
+
+  storage::SegmentLog::Options log_options;
+  log_options.max_segment_bytes = options_.max_segment_bytes;
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      log_, storage::SegmentLog::Open(paths.log_dir(), log_options, true));
+  ACTLEDGER_ASSIGN_OR_RETURN(tree_,
+                             storage::TreeStore::Open(paths.tree_dir(), true));
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      storage::FixedArrayFile positions,
+      storage::FixedArrayFile::Open(paths.positions(), 8, true));
+  positions_ = std::make_unique<storage::FixedArrayFile>(std::move(positions));
+
+  // Derived files are durable up to the newest checkpoint; past it they
+  // are rebuilt from the log. If they fall short even of it, rebuild all.
+  ACTLEDGER_ASSIGN_OR_RETURN(uint64_t pos_count, positions_->Count());
+  ACTLEDGER_ASSIGN_OR_RETURN(uint64_t tree_size, tree_->CompleteSize());
+  uint64_t from = signed_size;
+  if (pos_count < from || tree_size < from) from = 0;
+  if (from > 0) {
+    ACTLEDGER_ASSIGN_OR_RETURN(merkle::CompactRange r, tree_->LoadRange(from));
+    if (r.Root() != signed_root) {
+      std::string why =
+          "stored tree nodes do not match the newest signed "
+          "checkpoint (size " +
+          std::to_string(signed_size) + ")";
+      MarkTampered(dir_, why);
+      return DataLoss(why + "; run `actledger verify` for details");
+    }
+  }
+  Status st = RebuildDerived(from);
+  if (!st.ok()) {
+    if (st.code() == StatusCode::kDataLoss) MarkTampered(dir_, st.message());
+    return st;
+  }
+  if (size() < signed_size) {
+    std::string why = "the log holds " + std::to_string(size()) +
+                      " records but checkpoint #" +
+                      std::to_string(notes.size() - 1) + " signs " +
+                      std::to_string(signed_size) +
+                      " (records truncated or removed)";
+    MarkTampered(dir_, why);
+    return DataLoss(why);
+  }
+  return Status::Ok();
+}
+
+Status Ledger::RebuildDerived(uint64_t from) {
+  const LedgerPaths paths(dir_);
+  ACTLEDGER_RETURN_IF_ERROR(positions_->TruncateTo(from));
+  ACTLEDGER_RETURN_IF_ERROR(tree_->TruncateToSize(from));
+  ACTLEDGER_ASSIGN_OR_RETURN(range_, tree_->LoadRange(from));
+
+  // Where record `from` starts: just after record from-1's frame.
+  uint64_t offset = storage::kSegmentHeaderSize;
+  if (from > 0) {
+    std::string buf;
+    ACTLEDGER_RETURN_IF_ERROR(positions_->Read(from - 1, &buf));
+    uint64_t prev = ReadU64Le(buf);
+    ACTLEDGER_ASSIGN_OR_RETURN(std::string payload, log_->Read(from - 1, prev));
+    offset = prev + storage::kFrameHeaderSize + payload.size();
+  }
+  std::string pos_buf;
+  uint64_t count = 0;
+  auto flush = [&]() -> Status {
+    ACTLEDGER_RETURN_IF_ERROR(tree_->Flush());
+    ACTLEDGER_RETURN_IF_ERROR(positions_->Append(pos_buf));
+    pos_buf.clear();
+    return Status::Ok();
+  };
+  auto sink = [this](int level, uint64_t index, const merkle::Hash& h) {
+    tree_->Add(level, index, h);
+  };
+  Status fn_status;
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      storage::SegmentLog::ScanResult scan,
+      log_->Scan(from, offset,
+                 [&](uint64_t, uint64_t off, std::string_view payload) {
+                   range_.Append(merkle::HashLeaf(payload), sink);
+                   pos_buf += U64Le(off);
+                   if (++count % 65536 == 0) return flush();
+                   return Status::Ok();
+                 }));
+  ACTLEDGER_RETURN_IF_ERROR(flush());
+  if (scan.next_seq < checkpoint_size_) {
+    // Never cut below a signed checkpoint: that is tampering, not a tear.
+    size_.store(scan.next_seq, std::memory_order_release);
+    return Status::Ok();
+  }
+  ACTLEDGER_RETURN_IF_ERROR(log_->Recover(scan));
+  recovery_.records = scan.next_seq;
+  recovery_.rescanned += count;
+  if (scan.tail_damaged) {
+    recovery_.tail_cut = true;
+    std::vector<uint64_t> segs = log_->segments();
+    recovery_.tail_segment = scan.empty_segment_dropped
+                                 ? "(empty segment removed)"
+                                 : storage::SegmentFileName(segs.back());
+    recovery_.tail_offset = scan.damage_offset;
+    recovery_.tail_bytes = scan.damage_bytes;
+    recovery_.tail_reason = scan.damage_reason;
+  }
+  size_.store(scan.next_seq, std::memory_order_release);
+  derived_broken_ = false;
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::OpenForRead(const std::string& dir) {
+  Result<std::unique_ptr<Ledger>> writable = Open(dir, LedgerOptions{});
+  if (writable.ok()) return writable;
+  const StatusCode code = writable.status().code();
+  if (code != StatusCode::kUnavailable && code != StatusCode::kDataLoss &&
+      code != StatusCode::kPermissionDenied) {
+    return writable.status();
+  }
+  // Another process writes (or the ledger is damaged): read what has been
+  // published, repairing nothing.
+  const LedgerPaths paths(dir);
+  ACTLEDGER_ASSIGN_OR_RETURN(LedgerConfig config, LedgerConfig::Load(dir));
+  std::unique_ptr<Ledger> l(new Ledger());
+  l->dir_ = dir;
+  l->read_only_ = true;
+  l->origin_ = config.origin;
+  l->verifier_key_ = config.verifier_key;
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      l->log_, storage::SegmentLog::Open(paths.log_dir(), {}, false));
+  ACTLEDGER_ASSIGN_OR_RETURN(l->tree_,
+                             storage::TreeStore::Open(paths.tree_dir(), false));
+  if (storage::PathExists(paths.positions())) {
+    ACTLEDGER_ASSIGN_OR_RETURN(
+        storage::FixedArrayFile positions,
+        storage::FixedArrayFile::Open(paths.positions(), 8, false));
+    l->positions_ =
+        std::make_unique<storage::FixedArrayFile>(std::move(positions));
+  }
+  uint64_t size = 0;
+  if (l->positions_) {
+    ACTLEDGER_ASSIGN_OR_RETURN(uint64_t pos_count, l->positions_->Count());
+    ACTLEDGER_ASSIGN_OR_RETURN(uint64_t tree_size, l->tree_->CompleteSize());
+    size = std::min(pos_count, tree_size);
+  }
+  l->size_.store(size);
+  if (storage::PathExists(paths.checkpoints())) {
+    ACTLEDGER_ASSIGN_OR_RETURN(
+        storage::File cps, storage::File::Open(paths.checkpoints(), O_RDONLY));
+    ACTLEDGER_ASSIGN_OR_RETURN(std::vector<std::string> notes,
+                               ReadCheckpointHistory(cps, false));
+    if (!notes.empty()) l->latest_checkpoint_ = notes.back();
+  }
+  return l;
+}
+
+Ledger::~Ledger() {
+  if (writer_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    writer_.join();
+  }
+}
+
+AppendRequest Ledger::Prepare(ValidatedRecord record) {
+  AppendRequest req;
+  req.kind = record.kind;
+  req.action_id = std::move(record.action_id);
+  req.missing = std::move(record.missing);
+  req.body = CanonicalBody(record.body);
+  return req;
+}
+
+void Ledger::AppendAsync(std::vector<AppendRequest> batch,
+                         std::string recorded_by, AppendCallback done) {
+  if (read_only_) {
+    done(FailedPrecondition("the ledger is open read-only"));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stop_) {
+      queue_.push_back(Request{
+          std::move(batch), std::move(recorded_by), std::move(done), {}});
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(Unavailable("the ledger is closing"));
+}
+
+Result<std::vector<Receipt>> Ledger::Append(std::vector<AppendRequest> batch,
+                                            const std::string& recorded_by) {
+  std::promise<Result<std::vector<Receipt>>> promise;
+  auto future = promise.get_future();
+  AppendAsync(std::move(batch), recorded_by,
+              [&promise](Result<std::vector<Receipt>> r) {
+                promise.set_value(std::move(r));
+              });
+  return future.get();
+}
+
+Result<std::string> Ledger::Checkpoint() {
+  if (read_only_) return FailedPrecondition("the ledger is open read-only");
+  std::promise<Result<std::string>> promise;
+  auto future = promise.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Request r;
+    r.checkpoint_done = [&promise](Result<std::string> note) {
+      promise.set_value(std::move(note));
+    };
+    queue_.push_back(std::move(r));
+  }
+  cv_.notify_one();
+  return future.get();
+}
+
+Result<std::string> Ledger::LatestCheckpoint() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (latest_checkpoint_.empty()) {
+    return NotFound("no checkpoint has been signed yet");
+  }
+  return latest_checkpoint_;
+}
+
+void Ledger::WriterLoop() {
+  while (true) {
+    std::vector<Request> group;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      auto due = [&] {
+        return first_unsigned_at_ != 0 &&
+               options_.checkpoint_every_seconds > 0 &&
+               MonotonicSeconds() - first_unsigned_at_ >=
+                   static_cast<int64_t>(options_.checkpoint_every_seconds);
+      };
+      while (queue_.empty() && !stop_ && !due()) {
+        if (first_unsigned_at_ != 0 && options_.checkpoint_every_seconds > 0) {
+          cv_.wait_for(lock, std::chrono::milliseconds(250));
+        } else {
+          cv_.wait(lock);
+        }
+      }
+      if (queue_.empty() && stop_) break;
+      // Take everything waiting, up to the group byte limit.
+      size_t bytes = 0;
+      while (!queue_.empty()) {
+        Request& r = queue_.front();
+        size_t rb = 0;
+        for (const AppendRequest& a : r.batch) rb += a.body.byte_size();
+        if (!group.empty() && bytes + rb > options_.max_group_bytes) break;
+        bytes += rb;
+        group.push_back(std::move(r));
+        queue_.pop_front();
+        if (group.back().checkpoint_done) break;
+      }
+    }
+    if (!group.empty()) CommitGroup(group);
+    const bool count_due =
+        options_.checkpoint_every_records > 0 &&
+        size() - checkpoint_size_ >= options_.checkpoint_every_records;
+    const bool time_due =
+        first_unsigned_at_ != 0 && options_.checkpoint_every_seconds > 0 &&
+        MonotonicSeconds() - first_unsigned_at_ >=
+            static_cast<int64_t>(options_.checkpoint_every_seconds);
+    if (count_due || time_due) (void)WriteCheckpoint();
+  }
+  // Leave a checkpoint over everything appended, so the next open starts
+  // from a signed, synced state.
+  if (size() > checkpoint_size_) (void)WriteCheckpoint();
+}
+
+void Ledger::CommitGroup(std::vector<Request>& group) {
+  Status st = CheckNotTampered();
+  if (st.ok() && derived_broken_) {
+    st = RebuildDerived(checkpoint_size_);
+  }
+  std::vector<std::string> payloads;
+  std::vector<size_t> counts;
+  const uint64_t first = size();
+  uint64_t seq = first;
+  if (st.ok()) {
+    const std::string recorded_at = [] {
+      std::string s;
+      json::AppendCanonicalString(FormatRfc3339Utc(NowUtc(), 6), &s);
+      return s;
+    }();
+    for (Request& r : group) {
+      if (r.checkpoint_done) continue;
+      std::string by;
+      json::AppendCanonicalString(r.recorded_by, &by);
+      for (AppendRequest& a : r.batch) {
+        std::string kind;
+        json::AppendCanonicalString(RecordKindName(a.kind), &kind);
+        std::string seq_text = std::to_string(seq++);
+        payloads.push_back(a.body.Render({{"kind", kind},
+                                          {"recorded_at", recorded_at},
+                                          {"recorded_by", by},
+                                          {"seq", seq_text}}));
+      }
+    }
+  }
+  std::vector<uint64_t> offsets;
+  if (st.ok() && !payloads.empty()) {
+    st = log_->Append(first, payloads, &offsets);
+  }
+  std::vector<merkle::Hash> leaves;
+  if (st.ok() && !payloads.empty()) {
+    // Durable. Now the derived files; a failure here loses nothing (the log
+    // has the records) and is repaired before the next group.
+    leaves.reserve(payloads.size());
+    std::string pos_buf;
+    pos_buf.reserve(offsets.size() * 8);
+    for (size_t i = 0; i < payloads.size(); ++i) {
+      leaves.push_back(merkle::HashLeaf(payloads[i]));
+      range_.Append(leaves.back(),
+                    [this](int level, uint64_t index, const merkle::Hash& h) {
+                      tree_->Add(level, index, h);
+                    });
+      pos_buf += U64Le(offsets[i]);
+    }
+    Status derived = tree_->Flush();
+    if (derived.ok()) derived = positions_->Append(pos_buf);
+    if (!derived.ok()) derived_broken_ = true;
+    size_.store(first + payloads.size(), std::memory_order_release);
+    if (first_unsigned_at_ == 0) first_unsigned_at_ = MonotonicSeconds();
+  }
+  size_t i = 0;
+  for (Request& r : group) {
+    if (r.checkpoint_done) {
+      if (!st.ok()) {
+        r.checkpoint_done(st);
+        continue;
+      }
+      Status cp = WriteCheckpoint();
+      if (!cp.ok()) {
+        r.checkpoint_done(cp);
+      } else {
+        std::string note;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          note = latest_checkpoint_;
+        }
+        r.checkpoint_done(std::move(note));
+      }
+      continue;
+    }
+    if (!st.ok()) {
+      r.done(st);
+      continue;
+    }
+    std::vector<Receipt> receipts;
+    receipts.reserve(r.batch.size());
+    for (AppendRequest& a : r.batch) {
+      Receipt rc;
+      rc.seq = first + i;
+      rc.action_id = std::move(a.action_id);
+      rc.leaf_hash = leaves[i];
+      rc.missing = std::move(a.missing);
+      rc.kind = a.kind;
+      receipts.push_back(std::move(rc));
+      ++i;
+    }
+    r.done(std::move(receipts));
+  }
+}
+
+Status Ledger::WriteCheckpoint() {
+  if (derived_broken_) {
+    ACTLEDGER_RETURN_IF_ERROR(RebuildDerived(checkpoint_size_));
+  }
+  // Derived files become durable up to the size being signed, so recovery
+  // may trust them that far.
+  ACTLEDGER_RETURN_IF_ERROR(tree_->Sync());
+  ACTLEDGER_RETURN_IF_ERROR(positions_->Sync());
+  actledger::Checkpoint cp;
+  cp.origin = origin_;
+  cp.size = size();
+  cp.root = range_.Root();
+  ACTLEDGER_ASSIGN_OR_RETURN(std::string note,
+                             signer_->Sign(FormatCheckpoint(cp)));
+  ACTLEDGER_RETURN_IF_ERROR(AppendCheckpointNote(*checkpoints_, note));
+  checkpoint_size_ = cp.size;
+  first_unsigned_at_ = 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  latest_checkpoint_ = std::move(note);
+  return Status::Ok();
+}
+
+Result<std::string> Ledger::Get(uint64_t seq) const {
+  if (seq >= size()) {
+    return NotFound("no record " + std::to_string(seq) + ": the ledger has " +
+                    std::to_string(size()) + " records");
+  }
+  std::string buf;
+  ACTLEDGER_RETURN_IF_ERROR(positions_->Read(seq, &buf));
+  return log_->Read(seq, ReadU64Le(buf));
+}
+
+Result<merkle::Hash> Ledger::LeafHash(uint64_t seq) const {
+  if (seq >= size()) {
+    return NotFound("no record " + std::to_string(seq));
+  }
+  return tree_->PerfectNode(0, seq);
+}
+
+Result<merkle::Hash> Ledger::Root(uint64_t tree_size) const {
+  if (tree_size > size()) {
+    return InvalidArgument("tree size " + std::to_string(tree_size) +
+                           " exceeds the ledger's " + std::to_string(size()) +
+                           " records");
+  }
+  return merkle::RootAt(*tree_, tree_size);
+}
+
+Result<InclusionProofResult> Ledger::ProveInclusion(uint64_t seq,
+                                                    uint64_t tree_size) const {
+  if (tree_size > size()) {
+    return InvalidArgument("tree size " + std::to_string(tree_size) +
+                           " exceeds the ledger's " + std::to_string(size()) +
+                           " records");
+  }
+  if (seq >= tree_size) {
+    return InvalidArgument("seq " + std::to_string(seq) +
+                           " is not in a tree of size " +
+                           std::to_string(tree_size));
+  }
+  InclusionProofResult r;
+  r.leaf_index = seq;
+  r.tree_size = tree_size;
+  ACTLEDGER_ASSIGN_OR_RETURN(r.leaf_hash, tree_->PerfectNode(0, seq));
+  ACTLEDGER_ASSIGN_OR_RETURN(r.root, merkle::RootAt(*tree_, tree_size));
+  ACTLEDGER_ASSIGN_OR_RETURN(r.path,
+                             merkle::InclusionProof(*tree_, seq, tree_size));
+  return r;
+}
+
+Result<ConsistencyProofResult> Ledger::ProveConsistency(
+    uint64_t old_size, uint64_t new_size) const {
+  if (new_size > size()) {
+    return InvalidArgument("tree size " + std::to_string(new_size) +
+                           " exceeds the ledger's " + std::to_string(size()) +
+                           " records");
+  }
+  if (old_size > new_size) {
+    return InvalidArgument("the old size " + std::to_string(old_size) +
+                           " is larger than the new size " +
+                           std::to_string(new_size));
+  }
+  ConsistencyProofResult r;
+  r.old_size = old_size;
+  r.new_size = new_size;
+  ACTLEDGER_ASSIGN_OR_RETURN(r.old_root, merkle::RootAt(*tree_, old_size));
+  ACTLEDGER_ASSIGN_OR_RETURN(r.new_root, merkle::RootAt(*tree_, new_size));
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      r.path, merkle::ConsistencyProof(*tree_, old_size, new_size));
+  return r;
+}
+
+}  // namespace actledger

@@ -40,7 +40,7 @@ Result<std::unique_ptr<TreeStore>> TreeStore::Open(const std::string& tree_dir,
 }
 
 std::string TreeStore::LevelPath(int level) const {
-  char name[16];
+  char name[32];
   std::snprintf(name, sizeof(name), "level-%02d", level);
   return dir_ + "/" + name;
 }

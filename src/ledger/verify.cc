@@ -1,0 +1,435 @@
+// Full verification of a ledger directory from its files alone.
+#include <fcntl.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <future>
+#include <map>
+#include <thread>
+
+#include "actledger/ledger.h"
+#include "common/time.h"
+#include "ledger/paths.h"
+#include "storage/file.h"
+#include "storage/segment_log.h"
+#include "storage/tree_store.h"
+
+namespace actledger {
+namespace {
+
+constexpr size_t kChunkBytes = 8u << 20;
+
+struct Frame {
+  uint64_t seq;
+  uint64_t offset;
+  std::string_view payload;
+};
+
+// Reads a stored array file sequentially, for comparison with recomputed
+// values.
+class StoredArray {
+ public:
+  StoredArray(const std::string& path, size_t entry) : entry_(entry) {
+    Result<storage::File> f = storage::File::Open(path, O_RDONLY);
+    if (f.ok()) file_ = std::move(f).value();
+  }
+  bool present() const { return file_.is_open(); }
+  // Entry `index`, or empty when the file is shorter.
+  std::string_view Get(uint64_t index) {
+    if (!file_.is_open()) return {};
+    if (index < start_ || index >= start_ + buf_.size() / entry_) {
+      start_ = index;
+      if (!file_.ReadUpTo(index * entry_, 4096 * entry_, &buf_).ok()) {
+        buf_.clear();
+      }
+      buf_.resize(buf_.size() / entry_ * entry_);
+    }
+    if (index >= start_ + buf_.size() / entry_) return {};
+    return std::string_view(buf_).substr((index - start_) * entry_, entry_);
+  }
+
+ private:
+  storage::File file_;
+  size_t entry_;
+  uint64_t start_ = 0;
+  std::string buf_;
+};
+
+class Verifier {
+ public:
+  Verifier(std::string dir, const VerifyOptions& options)
+      : dir_(std::move(dir)), options_(options), paths_(dir_) {}
+
+  Result<VerifyReport> Run();
+
+ private:
+  void Find(std::string what, std::string file = {}, int64_t offset = -1,
+            int64_t seq = -1) {
+    if (report_.findings.size() < options_.max_findings) {
+      report_.findings.push_back(
+          VerifyFinding{std::move(what), std::move(file), offset, seq});
+    }
+  }
+  Status LoadCheckpoints();
+  Status ScanLog();
+  void FoldLeaves(const std::vector<Frame>& frames,
+                  const std::vector<merkle::Hash>& leaves,
+                  const std::string& segment);
+  void CheckCheckpointsAt(uint64_t size);
+
+  const std::string dir_;
+  const VerifyOptions& options_;
+  const LedgerPaths paths_;
+  VerifyReport report_;
+  std::optional<NoteVerifier> verifier_;
+
+  struct SignedSize {
+    uint64_t size;
+    merkle::Hash root;
+    std::string label;  // "checkpoint #3" or "trusted checkpoint"
+  };
+  std::multimap<uint64_t, SignedSize> signed_;
+  merkle::CompactRange range_;
+  bool tree_trustworthy_ = true;  // false once framing is broken
+  std::vector<std::unique_ptr<StoredArray>> levels_;
+  std::unique_ptr<StoredArray> positions_;
+  uint64_t total_bytes_ = 0;
+  uint64_t done_bytes_ = 0;
+};
+
+Status Verifier::LoadCheckpoints() {
+  ACTLEDGER_ASSIGN_OR_RETURN(LedgerConfig config, LedgerConfig::Load(dir_));
+  const std::string& key = options_.verifier_key.empty()
+                               ? config.verifier_key
+                               : options_.verifier_key;
+  Result<NoteVerifier> v = NoteVerifier::FromVerifierKey(key);
+  if (!v.ok()) {
+    return InvalidArgument("verifier key: " + v.status().message());
+  }
+  verifier_ = std::move(v).value();
+  if (!options_.verifier_key.empty() &&
+      options_.verifier_key != config.verifier_key) {
+    Find("the ledger's configuration names verifier key " +
+             config.verifier_key + ", not the key given",
+         "ledger.json");
+  }
+
+  if (storage::PathExists(paths_.checkpoints())) {
+    ACTLEDGER_ASSIGN_OR_RETURN(
+        storage::File f, storage::File::Open(paths_.checkpoints(), O_RDONLY));
+    Result<std::vector<std::string>> notes = ReadCheckpointHistory(f, false);
+    if (!notes.ok()) {
+      Find(notes.status().message(), "checkpoints");
+    } else {
+      uint64_t prev = 0;
+      for (size_t i = 0; i < notes->size(); ++i) {
+        const std::string label = "checkpoint #" + std::to_string(i);
+        Result<std::string> body = verifier_->Open((*notes)[i]);
+        if (!body.ok()) {
+          Find(label + ": " + body.status().message() +
+                   " (forged or altered checkpoint)",
+               "checkpoints");
+          continue;
+        }
+        Result<Checkpoint> cp = ParseCheckpoint(*body);
+        if (!cp.ok()) {
+          Find(label + ": " + cp.status().ToString(), "checkpoints");
+          continue;
+        }
+        if (cp->origin != config.origin) {
+          Find(label + ": origin \"" + cp->origin + "\" is not this ledger's",
+               "checkpoints");
+        }
+        if (cp->size < prev) {
+          Find(label + ": size " + std::to_string(cp->size) +
+                   " is smaller than an earlier checkpoint's " +
+                   std::to_string(prev) + " (history rewritten)",
+               "checkpoints");
+        }
+        prev = std::max(prev, cp->size);
+        signed_.emplace(cp->size, SignedSize{cp->size, cp->root, label});
+        ++report_.checkpoints;
+      }
+    }
+  }
+  if (!options_.trusted_checkpoint.empty()) {
+    report_.trusted_checked = true;
+    Result<std::string> body = verifier_->Open(options_.trusted_checkpoint);
+    if (!body.ok()) {
+      return InvalidArgument("the trusted checkpoint does not verify: " +
+                             body.status().message());
+    }
+    ACTLEDGER_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpoint(*body));
+    if (cp.origin != config.origin) {
+      return InvalidArgument("the trusted checkpoint is for origin \"" +
+                             cp.origin + "\", not \"" + config.origin + "\"");
+    }
+    report_.trusted_size = cp.size;
+    signed_.emplace(cp.size,
+                    SignedSize{cp.size, cp.root, "the trusted checkpoint"});
+  }
+  return Status::Ok();
+}
+
+void Verifier::CheckCheckpointsAt(uint64_t size) {
+  auto [lo, hi] = signed_.equal_range(size);
+  if (lo == hi) return;
+  const merkle::Hash root = range_.Root();
+  for (auto it = lo; it != hi; ++it) {
+    if (it->second.root != root) {
+      Find(it->second.label + " (size " + std::to_string(size) +
+           ") does not match the records: the root recomputed from the "
+           "log is " +
+           merkle::ToHex(root) + ", the signed root " +
+           merkle::ToHex(it->second.root) +
+           (it->second.label == "the trusted checkpoint"
+                ? " (a fork: the history was rewritten)"
+                : " (records below seq " + std::to_string(size) +
+                      " were altered)"));
+    }
+  }
+}
+
+void Verifier::FoldLeaves(const std::vector<Frame>& frames,
+                          const std::vector<merkle::Hash>& leaves,
+                          const std::string& segment) {
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const Frame& f = frames[i];
+    // The stored offset must point at this frame.
+    std::string_view pos = positions_->Get(f.seq);
+    if (!pos.empty()) {
+      uint64_t stored = 0;
+      for (int k = 7; k >= 0; --k) {
+        stored = (stored << 8) | static_cast<unsigned char>(pos[k]);
+      }
+      if (stored != f.offset) {
+        Find("stored offset " + std::to_string(stored) + " for seq " +
+                 std::to_string(f.seq) + " does not match the frame's offset",
+             "log/positions", static_cast<int64_t>(f.seq * 8),
+             static_cast<int64_t>(f.seq));
+      }
+    }
+    range_.Append(leaves[i], [&](int level, uint64_t index,
+                                 const merkle::Hash& h) {
+      if (static_cast<size_t>(level) >= levels_.size()) return;
+      std::string_view stored = levels_[level]->Get(index);
+      if (stored.empty()) return;  // not yet derived: nothing to compare
+      if (std::memcmp(stored.data(), h.data(), 32) != 0) {
+        char name[32];
+        std::snprintf(name, sizeof(name), "tree/level-%02d", level);
+        std::string what =
+            level == 0 ? "stored leaf hash of seq " + std::to_string(index) +
+                             " does not match the record"
+                       : "stored tree node (level " + std::to_string(level) +
+                             ", index " + std::to_string(index) +
+                             ") does not match the recomputed hash";
+        Find(what, name, static_cast<int64_t>(index * 32),
+             level == 0 ? static_cast<int64_t>(index) : -1);
+      }
+    });
+    (void)segment;
+    CheckCheckpointsAt(range_.size());
+  }
+}
+
+Status Verifier::ScanLog() {
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      auto log, storage::SegmentLog::Open(paths_.log_dir(), {}, false));
+  std::vector<uint64_t> segs = log->segments();
+  for (uint64_t s : segs) {
+    Result<storage::File> f =
+        storage::File::Open(log->SegmentPath(s), O_RDONLY);
+    if (f.ok()) total_bytes_ += f->Size().ok() ? *f->Size() : 0;
+  }
+  for (int level = 0; level < storage::TreeStore::kMaxLevels; ++level) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "/level-%02d", level);
+    levels_.push_back(
+        std::make_unique<StoredArray>(paths_.tree_dir() + name, 32));
+  }
+  positions_ = std::make_unique<StoredArray>(paths_.positions(), 8);
+  CheckCheckpointsAt(0);
+
+  unsigned threads = options_.threads != 0
+                         ? options_.threads
+                         : std::max(1u, std::thread::hardware_concurrency());
+  uint64_t expected = 0;
+  for (size_t si = 0; si < segs.size(); ++si) {
+    const std::string name = "log/" + storage::SegmentFileName(segs[si]);
+    ACTLEDGER_ASSIGN_OR_RETURN(
+        storage::File f,
+        storage::File::Open(log->SegmentPath(segs[si]), O_RDONLY));
+    ACTLEDGER_ASSIGN_OR_RETURN(uint64_t file_size, f.Size());
+    std::string header;
+    ACTLEDGER_RETURN_IF_ERROR(
+        f.ReadUpTo(0, storage::kSegmentHeaderSize, &header));
+    Result<uint64_t> first = storage::DecodeSegmentHeader(header);
+    if (!first.ok()) {
+      Find(first.status().message(), name, 0);
+      tree_trustworthy_ = false;
+      continue;
+    }
+    if (*first != segs[si]) {
+      Find("segment header says it starts at seq " + std::to_string(*first) +
+               ", its file name says " + std::to_string(segs[si]),
+           name, 0);
+    }
+    if (*first != expected) {
+      Find("segment starts at seq " + std::to_string(*first) + " but seq " +
+               std::to_string(expected) +
+               " comes next (records missing or duplicated)",
+           name, 0, static_cast<int64_t>(expected));
+      tree_trustworthy_ = false;
+      expected = *first;
+    }
+    uint64_t pos = storage::kSegmentHeaderSize;
+    std::string buf;
+    bool segment_broken = false;
+    while (pos < file_size && !segment_broken) {
+      ACTLEDGER_RETURN_IF_ERROR(f.ReadUpTo(pos, kChunkBytes, &buf));
+      std::string_view view(buf);
+      std::vector<Frame> frames;
+      uint64_t consumed = 0;
+      while (!view.empty()) {
+        storage::DecodedFrame frame;
+        storage::FrameStatus st = storage::DecodeFrame(view, &frame);
+        if (st == storage::FrameStatus::kTruncated &&
+            pos + consumed + view.size() < file_size) {
+          if (frames.empty()) {
+            // One frame larger than the chunk: read it whole.
+            uint32_t len = 0;
+            for (int k = 3; k >= 0; --k) {
+              len = (len << 8) | static_cast<unsigned char>(view[4 + k]);
+            }
+            ACTLEDGER_RETURN_IF_ERROR(
+                f.ReadUpTo(pos, storage::kFrameHeaderSize + len, &buf));
+            view = buf;
+            continue;
+          }
+          break;  // continue with the next chunk
+        }
+        if (st != storage::FrameStatus::kOk) {
+          Find(std::string(storage::FrameStatusName(st)) +
+                   " (record altered, or the file was cut); records after "
+                   "it in this segment cannot be read",
+               name, static_cast<int64_t>(pos + consumed),
+               static_cast<int64_t>(expected));
+          segment_broken = true;
+          tree_trustworthy_ = false;
+          break;
+        }
+        const uint64_t offset = pos + consumed;
+        if (frame.seq != expected) {
+          Find("expected seq " + std::to_string(expected) + ", found seq " +
+                   std::to_string(frame.seq) +
+                   (frame.seq < expected ? " (record duplicated or reordered)"
+                                         : " (record deleted or reordered)"),
+               name, static_cast<int64_t>(offset),
+               static_cast<int64_t>(expected));
+          tree_trustworthy_ = false;
+          expected = frame.seq;
+        }
+        // The record's own seq must agree with its position.
+        std::string_view seq_text = FindTopLevelMember(frame.payload, "seq");
+        if (seq_text != std::to_string(frame.seq)) {
+          Find("record at seq " + std::to_string(frame.seq) +
+                   " carries \"seq\":" + std::string(seq_text),
+               name, static_cast<int64_t>(offset),
+               static_cast<int64_t>(frame.seq));
+        }
+        frames.push_back(Frame{frame.seq, offset, frame.payload});
+        ++expected;
+        consumed += frame.size;
+        view.remove_prefix(frame.size);
+      }
+      // Hash the chunk's leaves on all threads, then fold them in order.
+      std::vector<merkle::Hash> leaves(frames.size());
+      const size_t per = (frames.size() + threads - 1) / std::max(1u, threads);
+      std::vector<std::future<void>> jobs;
+      for (size_t start = 0; start < frames.size(); start += per) {
+        size_t end = std::min(frames.size(), start + per);
+        jobs.push_back(std::async(std::launch::async, [&, start, end] {
+          for (size_t k = start; k < end; ++k) {
+            leaves[k] = merkle::HashLeaf(frames[k].payload);
+          }
+        }));
+      }
+      for (auto& j : jobs) j.get();
+      if (tree_trustworthy_) FoldLeaves(frames, leaves, name);
+      report_.records += frames.size();
+      report_.bytes += consumed;
+      pos += consumed;
+      done_bytes_ += consumed;
+      if (options_.progress) options_.progress(done_bytes_, total_bytes_);
+      if (consumed == 0) break;
+    }
+  }
+  if (tree_trustworthy_) {
+    report_.root = range_.Root();
+    for (const auto& [size, s] : signed_) {
+      if (size > range_.size()) {
+        Find(s.label + " signs " + std::to_string(size) +
+                 " records but the log holds only " +
+                 std::to_string(range_.size()) +
+                 (s.label == "the trusted checkpoint"
+                      ? " (rolled back to an earlier state)"
+                      : " (records truncated or removed)"),
+             s.label == "the trusted checkpoint" ? "" : "checkpoints");
+      }
+    }
+  } else {
+    Find(
+        "Merkle tree and checkpoint checks skipped: the log's framing or "
+        "sequence is broken (see above)");
+  }
+  return Status::Ok();
+}
+
+Result<VerifyReport> Verifier::Run() {
+  ACTLEDGER_RETURN_IF_ERROR(LoadCheckpoints());
+  ACTLEDGER_RETURN_IF_ERROR(ScanLog());
+  // An auditor's check, the way an outside tool would make it: a
+  // consistency proof from the trusted size to the current one, served from
+  // the stored tree and verified against the two roots.
+  if (report_.trusted_checked && report_.ok() &&
+      report_.trusted_size <= report_.records) {
+    Result<std::unique_ptr<storage::TreeStore>> tree =
+        storage::TreeStore::Open(paths_.tree_dir(), false);
+    const SignedSize& trusted = signed_.find(report_.trusted_size)->second;
+    if (tree.ok()) {
+      Result<std::vector<merkle::Hash>> proof = merkle::ConsistencyProof(
+          **tree, report_.trusted_size, report_.records);
+      Status st = proof.ok() ? merkle::VerifyConsistency(
+                                   report_.trusted_size, report_.records,
+                                   trusted.root, report_.root, *proof)
+                             : proof.status();
+      if (!st.ok()) {
+        Find("consistency proof from the trusted checkpoint fails: " +
+             st.message());
+      }
+    }
+  }
+  if (!report_.ok()) {
+    const VerifyFinding& f = report_.findings.front();
+    std::string where = f.file.empty() ? "" : " (" + f.file + ")";
+    (void)storage::WriteFileAtomically(
+        paths_.tampered(),
+        FormatRfc3339Utc(NowUtc()) + " " + f.what + where + "\n");
+  } else if (storage::PathExists(paths_.tampered())) {
+    (void)::unlink(paths_.tampered().c_str());
+    (void)storage::SyncDir(dir_);
+  }
+  return report_;
+}
+
+}  // namespace
+
+Result<VerifyReport> VerifyLedger(const std::string& dir,
+                                  const VerifyOptions& options) {
+  Verifier v(dir, options);
+  return v.Run();
+}
+
+}  // namespace actledger
