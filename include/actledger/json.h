@@ -1,8 +1,9 @@
 // JSON values, strict parsing, and RFC 8785 (JCS) canonical serialization.
 //
-// Parsing follows RFC 8785's input rules: I-JSON (RFC 7493) only. Invalid
-// UTF-8, lone surrogate escapes, duplicate object keys and numbers that are
-// not finite IEEE 754 doubles are rejected with an error naming where.
+// Parsing follows RFC 8785's input rules: invalid UTF-8, lone surrogate
+// escapes, duplicate object keys and numbers that are not finite IEEE 754
+// doubles are rejected with kInvalidArgument; the error's field() names the
+// key path when the problem is inside a value (duplicate keys, depth).
 //
 //   Result<json::Value> v = json::Parse(R"({"b":1,"a":[1e30,"\u00e9"]})");
 //   std::string c = json::Canonical(*v);   // {"a":[1e+30,"é"],"b":1}
@@ -81,12 +82,13 @@ class Value {
 };
 
 struct ParseOptions {
-  // Nesting deeper than this is rejected (protects the recursive parser).
+  // Arrays and objects nested deeper than this are rejected (protects the
+  // recursive conversion). simdjson's own limit of 1024 applies on top.
   int max_depth = 64;
 };
 
 // Parses exactly one JSON value (surrounding white space allowed). Errors are
-// kInvalidArgument; the message says what and where (byte offset or key).
+// kInvalidArgument saying what is wrong.
 Result<Value> Parse(std::string_view text, const ParseOptions& options = {});
 
 

@@ -66,16 +66,32 @@ std::string MarkLongIntegersAsDoubles(std::string_view text) {
       continue;
     }
     if (c == '-' || std::isdigit(static_cast<unsigned char>(c))) {
+      // A whole number token: -int[.frac][(e|E)[+-]exp].
+      auto digits = [&] {
+        size_t start = i;
+        while (i < text.size() &&
+               std::isdigit(static_cast<unsigned char>(text[i]))) {
+          ++i;
+        }
+        return i - start;
+      };
       size_t start = i;
       if (c == '-') ++i;
-      size_t digits_start = i;
-      while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      const size_t int_digits = digits();
+      bool is_integer = true;
+      if (i < text.size() && text[i] == '.') {
         ++i;
+        digits();
+        is_integer = false;
+      }
+      if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+        ++i;
+        if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+        digits();
+        is_integer = false;
       }
       out.append(text.substr(start, i - start));
-      bool is_integer = i == text.size() ||
-                        (text[i] != '.' && text[i] != 'e' && text[i] != 'E');
-      if (is_integer && i - digits_start > 18) out.append("e0");
+      if (is_integer && int_digits > 18) out.append("e0");
       continue;
     }
     out.push_back(c);
@@ -90,7 +106,9 @@ class Converter {
 
   Status Convert(dom::element e, int depth, const std::string& path,
                  Value* out) const {
-    if (depth > max_depth_) {
+    const bool container = e.type() == dom::element_type::ARRAY ||
+                           e.type() == dom::element_type::OBJECT;
+    if (container && depth > max_depth_) {
       return InvalidArgument(
           "nesting deeper than " + std::to_string(max_depth_) + " levels",
           path);

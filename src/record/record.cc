@@ -49,15 +49,16 @@ class Checker {
  public:
   explicit Checker(std::vector<std::string>* missing) : missing_(missing) {}
 
-  // Rejects members not in `allowed`.
+  // Rejects members not in `allowed`. Used on the record's top level only:
+  // inside the seven fields, extra members are kept as extensions.
   Status OnlyKeys(const Value& obj, std::string_view path,
                   std::initializer_list<std::string_view> allowed) {
     for (const auto& [key, value] : obj.as_object()) {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         std::string field = path.empty() ? key : Join(path, key);
         return InvalidArgument(
-            "unknown field (free-form data belongs in \"params\", "
-            "\"labels\" or \"subject.attributes\")",
+            "unknown top-level field (free-form data belongs in "
+            "\"labels\", \"action.params\" or \"subject.attributes\")",
             field);
       }
     }
@@ -171,8 +172,6 @@ Status CheckTrigger(Checker& c, const Value& rec) {
   ACTLEDGER_ASSIGN_OR_RETURN(const Value* t,
                              c.Object(rec, "", "trigger", true));
   if (t == nullptr) return Status::Ok();
-  ACTLEDGER_RETURN_IF_ERROR(
-      c.OnlyKeys(*t, "trigger", {"type", "source", "ref", "initiated_by"}));
   ACTLEDGER_RETURN_IF_ERROR(c.Enum(*t, "trigger", "type", true, kTriggerTypes));
   ACTLEDGER_RETURN_IF_ERROR(c.String(*t, "trigger", "source", true));
   ACTLEDGER_RETURN_IF_ERROR(c.String(*t, "trigger", "ref", false));
@@ -182,8 +181,6 @@ Status CheckTrigger(Checker& c, const Value& rec) {
 Status CheckModel(Checker& c, const Value& rec) {
   ACTLEDGER_ASSIGN_OR_RETURN(const Value* m, c.Object(rec, "", "model", true));
   if (m == nullptr) return Status::Ok();
-  ACTLEDGER_RETURN_IF_ERROR(c.OnlyKeys(
-      *m, "model", {"provider", "name", "version", "prompt_template"}));
   ACTLEDGER_RETURN_IF_ERROR(c.String(*m, "model", "provider", true));
   ACTLEDGER_RETURN_IF_ERROR(c.String(*m, "model", "name", true));
   ACTLEDGER_RETURN_IF_ERROR(c.String(*m, "model", "version", true));
@@ -191,7 +188,6 @@ Status CheckModel(Checker& c, const Value& rec) {
                              c.Object(*m, "model", "prompt_template", true));
   if (pt == nullptr) return Status::Ok();
   const std::string path = "model.prompt_template";
-  ACTLEDGER_RETURN_IF_ERROR(c.OnlyKeys(*pt, path, {"id", "version", "sha256"}));
   ACTLEDGER_RETURN_IF_ERROR(c.String(*pt, path, "id", true));
   ACTLEDGER_RETURN_IF_ERROR(c.String(*pt, path, "version", true));
   const Value* sha = nullptr;
@@ -207,8 +203,6 @@ Status CheckAiOutput(Checker& c, const Value& rec) {
   ACTLEDGER_ASSIGN_OR_RETURN(const Value* o,
                              c.Object(rec, "", "ai_output", true));
   if (o == nullptr) return Status::Ok();
-  ACTLEDGER_RETURN_IF_ERROR(c.OnlyKeys(
-      *o, "ai_output", {"decision", "reasoning", "confidence", "scores"}));
   ACTLEDGER_RETURN_IF_ERROR(c.String(*o, "ai_output", "decision", true));
   ACTLEDGER_RETURN_IF_ERROR(c.String(*o, "ai_output", "reasoning", true));
   if (const Value* conf = c.Get(*o, "ai_output", "confidence", true)) {
@@ -234,9 +228,6 @@ Status CheckAiOutput(Checker& c, const Value& rec) {
 Status CheckAction(Checker& c, const Value& rec) {
   ACTLEDGER_ASSIGN_OR_RETURN(const Value* a, c.Object(rec, "", "action", true));
   if (a == nullptr) return Status::Ok();
-  ACTLEDGER_RETURN_IF_ERROR(c.OnlyKeys(
-      *a, "action",
-      {"type", "system", "target", "recipient", "amount", "params"}));
   const Value* type = nullptr;
   ACTLEDGER_RETURN_IF_ERROR(c.String(*a, "action", "type", true, &type));
   if (type != nullptr && !IsDottedVerb(type->as_string())) {
@@ -250,8 +241,6 @@ Status CheckAction(Checker& c, const Value& rec) {
   ACTLEDGER_ASSIGN_OR_RETURN(const Value* amount,
                              c.Object(*a, "action", "amount", false));
   if (amount != nullptr) {
-    ACTLEDGER_RETURN_IF_ERROR(
-        c.OnlyKeys(*amount, "action.amount", {"value", "currency"}));
     const Value* value = amount->Find("value");
     if (value == nullptr) {
       return InvalidArgument("is required when an amount is given",
@@ -297,8 +286,6 @@ Status CheckApproval(Checker& c, const Value& rec) {
   ACTLEDGER_ASSIGN_OR_RETURN(const Value* ap,
                              c.Object(rec, "", "approval", true));
   if (ap == nullptr) return Status::Ok();
-  ACTLEDGER_RETURN_IF_ERROR(c.OnlyKeys(
-      *ap, "approval", {"mode", "approver", "decided_at", "rule", "note"}));
   const Value* mode = nullptr;
   ACTLEDGER_RETURN_IF_ERROR(
       c.Enum(*ap, "approval", "mode", true, kApprovalModes, &mode));
@@ -312,8 +299,6 @@ Status CheckApproval(Checker& c, const Value& rec) {
       return InvalidArgument("only allowed when approval.mode is \"human\"",
                              "approval.approver");
     }
-    ACTLEDGER_RETURN_IF_ERROR(
-        c.OnlyKeys(*approver, "approval.approver", {"id", "role"}));
     ACTLEDGER_RETURN_IF_ERROR(
         c.String(*approver, "approval.approver", "id", true));
     ACTLEDGER_RETURN_IF_ERROR(
@@ -331,8 +316,6 @@ Status CheckApproval(Checker& c, const Value& rec) {
       return InvalidArgument("only allowed when approval.mode is \"rule\"",
                              "approval.rule");
     }
-    ACTLEDGER_RETURN_IF_ERROR(
-        c.OnlyKeys(*r, "approval.rule", {"id", "version"}));
     ACTLEDGER_RETURN_IF_ERROR(c.String(*r, "approval.rule", "id", true));
     ACTLEDGER_RETURN_IF_ERROR(c.String(*r, "approval.rule", "version", true));
   }
@@ -343,9 +326,6 @@ Status CheckContext(Checker& c, const Value& rec) {
   ACTLEDGER_ASSIGN_OR_RETURN(const Value* ctx,
                              c.Object(rec, "", "context", true));
   if (ctx == nullptr) return Status::Ok();
-  ACTLEDGER_RETURN_IF_ERROR(c.OnlyKeys(*ctx, "context",
-                                       {"occurred_at", "environment", "job_id",
-                                        "app_version", "trace_id", "span_id"}));
   ACTLEDGER_RETURN_IF_ERROR(c.Time(*ctx, "context", "occurred_at", true));
   ACTLEDGER_RETURN_IF_ERROR(c.String(*ctx, "context", "environment", true));
   ACTLEDGER_RETURN_IF_ERROR(c.String(*ctx, "context", "job_id", true));
@@ -370,9 +350,6 @@ Status CheckOutcome(Checker& c, const Value& rec, bool required) {
   ACTLEDGER_ASSIGN_OR_RETURN(const Value* o,
                              c.Object(rec, "", "outcome", required));
   if (o == nullptr) return Status::Ok();
-  ACTLEDGER_RETURN_IF_ERROR(c.OnlyKeys(
-      *o, "outcome",
-      {"status", "external_id", "system_response", "confirmed_at", "error"}));
   ACTLEDGER_RETURN_IF_ERROR(
       c.Enum(*o, "outcome", "status", true, kOutcomeStatuses));
   ACTLEDGER_RETURN_IF_ERROR(c.String(*o, "outcome", "external_id", false));
@@ -392,8 +369,6 @@ Status CheckSubject(Checker& c, const Value& rec) {
   ACTLEDGER_ASSIGN_OR_RETURN(const Value* s,
                              c.Object(rec, "", "subject", false));
   if (s == nullptr) return Status::Ok();
-  ACTLEDGER_RETURN_IF_ERROR(
-      c.OnlyKeys(*s, "subject", {"type", "id", "attributes"}));
   if (s->Find("type") == nullptr) {
     return InvalidArgument("is required when a subject is given",
                            "subject.type");

@@ -7,6 +7,11 @@
 // change over time, prompt template versions, approvals by humans and by
 // rules, some failures and some incomplete records. Records are 2-5 KB.
 //
+// Every record has the PRODUCT.md section 1 shape (`action_id`, the seven
+// fields, `subject`, `labels`) and is 2048-5120 bytes in canonical form.
+// Money is a decimal string with two decimals; every number is a finite
+// double that survives a parse/serialize round trip.
+//
 //   gen::Generator g({.seed = 42});
 //   std::string line = g.NextLine();   // one JSON record, no newline
 //
@@ -30,6 +35,11 @@ struct Options {
   // Fraction of records that leave out some of the seven fields' parts (the
   // way real integrations do: missing model version, approval, ai_output).
   double incomplete_fraction = 0.05;
+  // Simulated time between successive rollouts: model versions change at
+  // fixed multiples of it (with a short canary ramp), prompt templates and
+  // application versions bump every one or two periods. Short by default so
+  // that a few thousand records already show a model update.
+  int64_t rollout_period_seconds = 1800;
 };
 
 class Generator {
