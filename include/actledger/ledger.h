@@ -176,6 +176,7 @@ class Ledger {
   Ledger() = default;
   Status Recover();
   Status RebuildDerived(uint64_t from_size);
+  Status RepairDerived();
   void WriterLoop();
   void CommitGroup(std::vector<Request>& group);
   Status WriteCheckpoint();

@@ -123,6 +123,8 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
   (void)lock.Truncate(0);
   (void)::pwrite(lock.fd(), me.data(), me.size(), 0);
   l->lock_ = std::make_unique<storage::File>(std::move(lock));
+  // A ledger marked tampered is evidence: repair nothing, append nothing.
+  ACTLEDGER_RETURN_IF_ERROR(l->CheckNotTampered());
 
   std::string key_path = !options.key_path.empty()  ? options.key_path
                          : !config.key_path.empty() ? config.key_path
@@ -185,7 +187,8 @@ Status Ledger::Recover() {
       MarkTampered(dir_, why);
       return DataLoss(why);
     }
-    ACTLEDGER_ASSIGN_OR_RETURN(actledger::Checkpoint cp, ParseCheckpoint(*body));
+    ACTLEDGER_ASSIGN_OR_RETURN(actledger::Checkpoint cp,
+                               ParseCheckpoint(*body));
     signed_size = cp.size;
     signed_root = cp.root;
     latest_checkpoint_ = notes.back();
@@ -279,22 +282,31 @@ Status Ledger::RebuildDerived(uint64_t from) {
     size_.store(scan.next_seq, std::memory_order_release);
     return Status::Ok();
   }
+  const std::vector<uint64_t> segs_before = log_->segments();
   ACTLEDGER_RETURN_IF_ERROR(log_->Recover(scan));
   recovery_.records = scan.next_seq;
   recovery_.rescanned += count;
   if (scan.tail_damaged) {
     recovery_.tail_cut = true;
-    std::vector<uint64_t> segs = log_->segments();
-    recovery_.tail_segment = scan.empty_segment_dropped
-                                 ? "(empty segment removed)"
-                                 : storage::SegmentFileName(segs.back());
+    recovery_.tail_segment = storage::SegmentFileName(segs_before.back());
+    if (scan.empty_segment_dropped) {
+      recovery_.tail_reason = "segment without a complete header removed: ";
+    }
     recovery_.tail_offset = scan.damage_offset;
     recovery_.tail_bytes = scan.damage_bytes;
-    recovery_.tail_reason = scan.damage_reason;
+    recovery_.tail_reason += scan.damage_reason;
   }
   size_.store(scan.next_seq, std::memory_order_release);
   derived_broken_ = false;
   return Status::Ok();
+}
+
+Status Ledger::RepairDerived() {
+  // Entries this process wrote completely are sound; rebuild from where
+  // both derived files are still whole.
+  ACTLEDGER_ASSIGN_OR_RETURN(uint64_t pos_count, positions_->Count());
+  ACTLEDGER_ASSIGN_OR_RETURN(uint64_t tree_size, tree_->CompleteSize());
+  return RebuildDerived(std::min({pos_count, tree_size, size()}));
 }
 
 Result<std::unique_ptr<Ledger>> Ledger::OpenForRead(const std::string& dir) {
@@ -464,9 +476,7 @@ void Ledger::WriterLoop() {
 
 void Ledger::CommitGroup(std::vector<Request>& group) {
   Status st = CheckNotTampered();
-  if (st.ok() && derived_broken_) {
-    st = RebuildDerived(checkpoint_size_);
-  }
+  if (st.ok() && derived_broken_) st = RepairDerived();
   std::vector<std::string> payloads;
   std::vector<size_t> counts;
   const uint64_t first = size();
@@ -558,9 +568,7 @@ void Ledger::CommitGroup(std::vector<Request>& group) {
 }
 
 Status Ledger::WriteCheckpoint() {
-  if (derived_broken_) {
-    ACTLEDGER_RETURN_IF_ERROR(RebuildDerived(checkpoint_size_));
-  }
+  if (derived_broken_) ACTLEDGER_RETURN_IF_ERROR(RepairDerived());
   // Derived files become durable up to the size being signed, so recovery
   // may trust them that far.
   ACTLEDGER_RETURN_IF_ERROR(tree_->Sync());
@@ -585,8 +593,27 @@ Result<std::string> Ledger::Get(uint64_t seq) const {
                     std::to_string(size()) + " records");
   }
   std::string buf;
-  ACTLEDGER_RETURN_IF_ERROR(positions_->Read(seq, &buf));
-  return log_->Read(seq, ReadU64Le(buf));
+  if (positions_->Read(seq, &buf).ok()) return log_->Read(seq, ReadU64Le(buf));
+  // The offsets file could not be written (e.g. the disk filled after the
+  // record became durable) and is not yet repaired: find the frame by
+  // walking its segment.
+  const int idx = log_->SegmentIndexOf(seq);
+  if (idx < 0) return NotFound("no segment holds seq " + std::to_string(seq));
+  const std::string path = log_->SegmentPath(log_->segments()[idx]);
+  ACTLEDGER_ASSIGN_OR_RETURN(storage::File f,
+                             storage::File::Open(path, O_RDONLY));
+  ACTLEDGER_ASSIGN_OR_RETURN(uint64_t file_size, f.Size());
+  std::string bytes;
+  ACTLEDGER_RETURN_IF_ERROR(f.ReadUpTo(0, file_size, &bytes));
+  std::string_view rest(bytes);
+  rest.remove_prefix(std::min(rest.size(), storage::kSegmentHeaderSize));
+  storage::DecodedFrame frame;
+  while (storage::DecodeFrame(rest, &frame) == storage::FrameStatus::kOk) {
+    if (frame.seq == seq) return std::string(frame.payload);
+    rest.remove_prefix(frame.size);
+  }
+  return DataLoss("record " + std::to_string(seq) +
+                  " not found in its segment");
 }
 
 Result<merkle::Hash> Ledger::LeafHash(uint64_t seq) const {

@@ -53,8 +53,9 @@ Result<LedgerConfig> LedgerConfig::Load(const std::string& dir) {
   return c;
 }
 
-Result<std::vector<std::string>> ReadCheckpointHistory(storage::File& file,
-                                                       bool repair) {
+Result<std::vector<std::string>> ReadCheckpointHistory(
+    storage::File& file, bool repair, std::vector<uint64_t>* offsets,
+    uint64_t* damage_offset) {
   ACTLEDGER_ASSIGN_OR_RETURN(uint64_t size, file.Size());
   std::string bytes;
   ACTLEDGER_RETURN_IF_ERROR(file.ReadUpTo(0, size, &bytes));
@@ -67,12 +68,17 @@ Result<std::vector<std::string>> ReadCheckpointHistory(storage::File& file,
     if (st != storage::FrameStatus::kOk || frame.seq != notes.size()) {
       // Only a torn final frame is a crash artifact; anything else is
       // damage that verify reports.
-      const bool torn_tail = st == storage::FrameStatus::kTruncated;
+      // A crash can only tear the last checkpoint written: damage followed
+      // by a valid checkpoint is not a tear.
+      const bool torn_tail =
+          st != storage::FrameStatus::kOk &&
+          !storage::ValidFrameFollows(rest.substr(1), notes.size());
       if (repair && torn_tail) {
         ACTLEDGER_RETURN_IF_ERROR(file.Truncate(offset));
         ACTLEDGER_RETURN_IF_ERROR(file.Sync());
         break;
       }
+      if (damage_offset != nullptr) *damage_offset = offset;
       return DataLoss("checkpoints offset " + std::to_string(offset) + ": " +
                       (st != storage::FrameStatus::kOk
                            ? std::string(storage::FrameStatusName(st))
@@ -82,6 +88,7 @@ Result<std::vector<std::string>> ReadCheckpointHistory(storage::File& file,
                                  " was expected"));
     }
     notes.emplace_back(frame.payload);
+    if (offsets != nullptr) offsets->push_back(offset);
     rest.remove_prefix(frame.size);
     offset += frame.size;
   }

@@ -44,8 +44,10 @@ struct LedgerConfig {
 // The checkpoint history is a sequence of frames (the segment framing, seq
 // = checkpoint number) holding signed notes. With `repair`, a torn last
 // frame (a crash while appending a checkpoint) is cut off.
-Result<std::vector<std::string>> ReadCheckpointHistory(storage::File& file,
-                                                       bool repair);
+// On damage, *damage_offset (when given) gets the offset of the bad frame.
+Result<std::vector<std::string>> ReadCheckpointHistory(
+    storage::File& file, bool repair, std::vector<uint64_t>* offsets = nullptr,
+    uint64_t* damage_offset = nullptr);
 // Appends one note and syncs. Precondition: `file` opened with O_APPEND.
 Status AppendCheckpointNote(storage::File& file, const std::string& note);
 

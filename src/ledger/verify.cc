@@ -1,6 +1,5 @@
 // Full verification of a ledger directory from its files alone.
 #include <fcntl.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -119,34 +118,39 @@ Status Verifier::LoadCheckpoints() {
   if (storage::PathExists(paths_.checkpoints())) {
     ACTLEDGER_ASSIGN_OR_RETURN(
         storage::File f, storage::File::Open(paths_.checkpoints(), O_RDONLY));
-    Result<std::vector<std::string>> notes = ReadCheckpointHistory(f, false);
+    std::vector<uint64_t> offsets;
+    uint64_t damage = 0;
+    Result<std::vector<std::string>> notes =
+        ReadCheckpointHistory(f, false, &offsets, &damage);
     if (!notes.ok()) {
-      Find(notes.status().message(), "checkpoints");
+      Find(notes.status().message(), "checkpoints",
+           static_cast<int64_t>(damage));
     } else {
       uint64_t prev = 0;
       for (size_t i = 0; i < notes->size(); ++i) {
         const std::string label = "checkpoint #" + std::to_string(i);
+        const int64_t at = static_cast<int64_t>(offsets[i]);
         Result<std::string> body = verifier_->Open((*notes)[i]);
         if (!body.ok()) {
           Find(label + ": " + body.status().message() +
                    " (forged or altered checkpoint)",
-               "checkpoints");
+               "checkpoints", at);
           continue;
         }
         Result<Checkpoint> cp = ParseCheckpoint(*body);
         if (!cp.ok()) {
-          Find(label + ": " + cp.status().ToString(), "checkpoints");
+          Find(label + ": " + cp.status().ToString(), "checkpoints", at);
           continue;
         }
         if (cp->origin != config.origin) {
           Find(label + ": origin \"" + cp->origin + "\" is not this ledger's",
-               "checkpoints");
+               "checkpoints", at);
         }
         if (cp->size < prev) {
           Find(label + ": size " + std::to_string(cp->size) +
                    " is smaller than an earlier checkpoint's " +
                    std::to_string(prev) + " (history rewritten)",
-               "checkpoints");
+               "checkpoints", at);
         }
         prev = std::max(prev, cp->size);
         signed_.emplace(cp->size, SignedSize{cp->size, cp->root, label});

@@ -79,6 +79,16 @@ FrameStatus DecodeFrame(std::string_view bytes, DecodedFrame* out) {
   return FrameStatus::kOk;
 }
 
+bool ValidFrameFollows(std::string_view bytes, uint64_t min_seq) {
+  for (size_t i = 0; i + kFrameHeaderSize <= bytes.size(); ++i) {
+    const uint64_t seq = GetU64(bytes.data() + i + 8);
+    if (seq < min_seq || seq - min_seq >= (1u << 20)) continue;
+    DecodedFrame frame;
+    if (DecodeFrame(bytes.substr(i), &frame) == FrameStatus::kOk) return true;
+  }
+  return false;
+}
+
 std::string EncodeSegmentHeader(uint64_t first_seq) {
   std::string h(kSegmentHeaderSize, '\0');
   std::memcpy(h.data(), kSegmentMagic, 8);
@@ -220,6 +230,14 @@ Result<SegmentLog::ScanResult> SegmentLog::Scan(uint64_t seq, uint64_t offset,
           return DataLoss(path + " offset " + std::to_string(pos) + ": " + why +
                           " at seq " + std::to_string(result.next_seq) +
                           " in a sealed segment");
+        }
+        std::string rest;
+        ACTLEDGER_RETURN_IF_ERROR(f.ReadUpTo(pos + 1, file_size - pos, &rest));
+        if (ValidFrameFollows(rest, result.next_seq)) {
+          return DataLoss(path + " offset " + std::to_string(pos) + ": " + why +
+                          " at seq " + std::to_string(result.next_seq) +
+                          ", and valid records follow it: damage, not a torn "
+                          "write (nothing is cut)");
         }
         result.tail_damaged = true;
         result.damage_offset = pos;

@@ -54,6 +54,12 @@ struct DecodedFrame {
 // Decodes the frame at the start of `bytes`.
 FrameStatus DecodeFrame(std::string_view bytes, DecodedFrame* out);
 
+// Whether a frame with a valid checksum and a seq in [min_seq, min_seq +
+// 2^20) starts at any offset of `bytes`. Tells damage in the middle of a
+// file (valid records follow: never cut) from a torn tail (nothing valid
+// follows: unacknowledged, safe to cut).
+bool ValidFrameFollows(std::string_view bytes, uint64_t min_seq);
+
 std::string EncodeSegmentHeader(uint64_t first_seq);
 // Errors: kDataLoss when the header is malformed.
 Result<uint64_t> DecodeSegmentHeader(std::string_view bytes);

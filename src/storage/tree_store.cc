@@ -95,6 +95,8 @@ Result<uint64_t> TreeStore::CompleteSize() const {
 }
 
 Status TreeStore::TruncateToSize(uint64_t size) {
+  // Nodes not yet written belong to the state being discarded.
+  for (std::string& p : pending_) p.clear();
   for (int level = 0; level < kMaxLevels; ++level) {
     if (!PathExists(LevelPath(level))) break;
     ACTLEDGER_ASSIGN_OR_RETURN(FixedArrayFile * f, Level(level));
