@@ -239,6 +239,9 @@ struct VerifyReport {
   uint64_t records = 0;
   uint64_t bytes = 0;
   uint64_t checkpoints = 0;
+  // Bytes of a torn, unacknowledged tail at the end of the last segment (a
+  // crash artifact, not tampering); the next open for writing cuts them.
+  uint64_t torn_tail_bytes = 0;
   merkle::Hash root{};
   bool trusted_checked = false;
   uint64_t trusted_size = 0;

@@ -223,6 +223,11 @@ int RunVerify(const GlobalOptions& g, const std::string& trusted_file,
   if (!trusted_file.empty()) {
     Result<std::string> t = ReadAllInput(trusted_file);
     if (!t.ok()) return Fail(t.status());
+    if (t->empty()) {
+      return Fail(InvalidArgument(
+          "the trusted checkpoint file " + trusted_file + " is empty",
+          "--trusted"));
+    }
     o.trusted_checkpoint = *t;
   }
   o.progress = [](uint64_t done, uint64_t total) {
@@ -235,6 +240,7 @@ int RunVerify(const GlobalOptions& g, const std::string& trusted_file,
     out += r->ok() ? "true" : "false";
     out += ",\"records\":" + std::to_string(r->records);
     out += ",\"checkpoints\":" + std::to_string(r->checkpoints);
+    out += ",\"torn_tail_bytes\":" + std::to_string(r->torn_tail_bytes);
     out += ",\"root\":\"" + merkle::ToHex(r->root) + "\"";
     out += ",\"findings\":[";
     for (size_t i = 0; i < r->findings.size(); ++i) {
@@ -248,6 +254,13 @@ int RunVerify(const GlobalOptions& g, const std::string& trusted_file,
     out += "]}\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
   } else if (r->ok()) {
+    if (r->torn_tail_bytes > 0) {
+      std::printf(
+          "note: the last segment ends in a torn, unacknowledged "
+          "write of %llu bytes (a crash); it is cut when the ledger "
+          "is next opened for writing\n",
+          static_cast<unsigned long long>(r->torn_tail_bytes));
+    }
     std::printf(
         "ok: %llu records (%llu bytes), %llu checkpoints verified; "
         "root %s%s\n",

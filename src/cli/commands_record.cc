@@ -41,33 +41,39 @@ int RunCanon(const std::string& input) {
     std::printf("%s\n", whole->c_str());
     return 0;
   }
-  bool multi_line_ok = true;
-  std::vector<std::string> outputs;
-  size_t line_no = 0, start = 0;
-  int rc = 0;
-  while (start <= text->size()) {
+  // Several values, one per line (NDJSON)? Decided by the first non-empty
+  // line: if it is not a value on its own, the input is one value spread
+  // over lines, and its error is reported once.
+  std::vector<std::string_view> lines;
+  for (size_t start = 0; start < text->size();) {
     size_t end = text->find('\n', start);
     if (end == std::string::npos) end = text->size();
-    std::string_view line(text->data() + start, end - start);
-    ++line_no;
+    lines.emplace_back(text->data() + start, end - start);
     start = end + 1;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
-      if (end == text->size()) break;
-      continue;
-    }
-    Result<std::string> c = json::CanonicalizeText(line);
+  }
+  auto blank = [](std::string_view l) {
+    return l.find_first_not_of(" \t\r") == std::string_view::npos;
+  };
+  size_t first = 0;
+  while (first < lines.size() && blank(lines[first])) ++first;
+  if (first == lines.size()) return 0;  // no values at all
+  size_t non_blank = 0;
+  for (std::string_view l : lines) non_blank += blank(l) ? 0 : 1;
+  if (non_blank > 1 && !json::CanonicalizeText(lines[first]).ok()) {
+    return Fail(whole.status());
+  }
+  int rc = 0;
+  for (size_t i = first; i < lines.size(); ++i) {
+    if (blank(lines[i])) continue;
+    Result<std::string> c = json::CanonicalizeText(lines[i]);
     if (c.ok()) {
       std::printf("%s\n", c->c_str());
     } else {
-      multi_line_ok = false;
-      std::fprintf(stderr, "actledger: line %zu: %s\n", line_no,
+      std::fprintf(stderr, "actledger: line %zu: %s\n", i + 1,
                    c.status().ToString().c_str());
       rc = 3;
     }
-    if (end == text->size()) break;
   }
-  (void)multi_line_ok;
-  if (line_no == 0) return Fail(whole.status());
   return rc;
 }
 

@@ -314,6 +314,21 @@ Status Verifier::ScanLog() {
           }
           break;  // continue with the next chunk
         }
+        if (st != storage::FrameStatus::kOk && si + 1 == segs.size()) {
+          // In the last segment, damage that nothing valid follows is a torn
+          // write a crash left (unacknowledged); the next open cuts it.
+          std::string rest;
+          const uint64_t at = pos + consumed;
+          ACTLEDGER_RETURN_IF_ERROR(f.ReadUpTo(at + 1, file_size - at, &rest));
+          const uint64_t max_signed =
+              signed_.empty() ? 0 : signed_.rbegin()->first;
+          if (expected >= max_signed &&
+              !storage::ValidFrameFollows(rest, expected)) {
+            report_.torn_tail_bytes = file_size - at;
+            segment_broken = true;
+            break;
+          }
+        }
         if (st != storage::FrameStatus::kOk) {
           Find(std::string(storage::FrameStatusName(st)) +
                    " (record altered, or the file was cut); records after "
