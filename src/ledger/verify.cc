@@ -350,14 +350,6 @@ Status Verifier::ScanLog() {
           tree_trustworthy_ = false;
           expected = frame.seq;
         }
-        // The record's own seq must agree with its position.
-        std::string_view seq_text = FindTopLevelMember(frame.payload, "seq");
-        if (seq_text != std::to_string(frame.seq)) {
-          Find("record at seq " + std::to_string(frame.seq) +
-                   " carries \"seq\":" + std::string(seq_text),
-               name, static_cast<int64_t>(offset),
-               static_cast<int64_t>(frame.seq));
-        }
         frames.push_back(Frame{frame.seq, offset, frame.payload});
         ++expected;
         consumed += frame.size;
@@ -365,6 +357,9 @@ Status Verifier::ScanLog() {
       }
       // Hash the chunk's leaves on all threads, then fold them in order.
       std::vector<merkle::Hash> leaves(frames.size());
+      // Per frame: the record's own "seq" member when it disagrees with the
+      // frame's position (checked on the hashing threads too).
+      std::vector<std::string> bad_seq(frames.size());
       const size_t per = (frames.size() + threads - 1) / std::max(1u, threads);
       std::vector<std::future<void>> jobs;
       for (size_t start = 0; start < frames.size(); start += per) {
@@ -372,10 +367,22 @@ Status Verifier::ScanLog() {
         jobs.push_back(std::async(std::launch::async, [&, start, end] {
           for (size_t k = start; k < end; ++k) {
             leaves[k] = merkle::HashLeaf(frames[k].payload);
+            std::string_view seq_text =
+                FindTopLevelMember(frames[k].payload, "seq");
+            if (seq_text != std::to_string(frames[k].seq)) {
+              bad_seq[k] = seq_text.empty() ? "(none)" : seq_text;
+            }
           }
         }));
       }
       for (auto& j : jobs) j.get();
+      for (size_t k = 0; k < frames.size(); ++k) {
+        if (bad_seq[k].empty()) continue;
+        Find("record at seq " + std::to_string(frames[k].seq) +
+                 " carries \"seq\":" + bad_seq[k],
+             name, static_cast<int64_t>(frames[k].offset),
+             static_cast<int64_t>(frames[k].seq));
+      }
       if (tree_trustworthy_) FoldLeaves(frames, leaves, name);
       report_.records += frames.size();
       report_.bytes += consumed;
