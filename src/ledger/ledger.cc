@@ -503,19 +503,25 @@ void Ledger::CommitGroup(std::vector<Request>& group) {
     }
   }
   std::vector<uint64_t> offsets;
+  std::vector<merkle::Hash> leaves(payloads.size());
   if (st.ok() && !payloads.empty()) {
+    // Leaf hashes are computed on another core while the log is written
+    // and synced: the sync leaves this thread idle anyway.
+    std::future<void> hashing = std::async(std::launch::async, [&] {
+      for (size_t i = 0; i < payloads.size(); ++i) {
+        leaves[i] = merkle::HashLeaf(payloads[i]);
+      }
+    });
     st = log_->Append(first, payloads, &offsets);
+    hashing.get();
   }
-  std::vector<merkle::Hash> leaves;
   if (st.ok() && !payloads.empty()) {
     // Durable. Now the derived files; a failure here loses nothing (the log
     // has the records) and is repaired before the next group.
-    leaves.reserve(payloads.size());
     std::string pos_buf;
     pos_buf.reserve(offsets.size() * 8);
     for (size_t i = 0; i < payloads.size(); ++i) {
-      leaves.push_back(merkle::HashLeaf(payloads[i]));
-      range_.Append(leaves.back(),
+      range_.Append(leaves[i],
                     [this](int level, uint64_t index, const merkle::Hash& h) {
                       tree_->Add(level, index, h);
                     });

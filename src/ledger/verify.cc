@@ -294,11 +294,16 @@ Status Verifier::ScanLog() {
     while (pos < file_size && !segment_broken) {
       ACTLEDGER_RETURN_IF_ERROR(f.ReadUpTo(pos, kChunkBytes, &buf));
       std::string_view view(buf);
+      // Walk the frames by their lengths; checksums, leaf hashes and each
+      // record's own seq are checked below on all threads.
       std::vector<Frame> frames;
+      std::vector<std::string_view> raw;
       uint64_t consumed = 0;
+      storage::FrameStatus stop = storage::FrameStatus::kOk;
       while (!view.empty()) {
         storage::DecodedFrame frame;
-        storage::FrameStatus st = storage::DecodeFrame(view, &frame);
+        storage::FrameStatus st =
+            storage::DecodeFrame(view, &frame, /*check_crc=*/false);
         if (st == storage::FrameStatus::kTruncated &&
             pos + consumed + view.size() < file_size) {
           if (frames.empty()) {
@@ -314,51 +319,19 @@ Status Verifier::ScanLog() {
           }
           break;  // continue with the next chunk
         }
-        if (st != storage::FrameStatus::kOk && si + 1 == segs.size()) {
-          // In the last segment, damage that nothing valid follows is a torn
-          // write a crash left (unacknowledged); the next open cuts it.
-          std::string rest;
-          const uint64_t at = pos + consumed;
-          ACTLEDGER_RETURN_IF_ERROR(f.ReadUpTo(at + 1, file_size - at, &rest));
-          const uint64_t max_signed =
-              signed_.empty() ? 0 : signed_.rbegin()->first;
-          if (expected >= max_signed &&
-              !storage::ValidFrameFollows(rest, expected)) {
-            report_.torn_tail_bytes = file_size - at;
-            segment_broken = true;
-            break;
-          }
-        }
         if (st != storage::FrameStatus::kOk) {
-          Find(std::string(storage::FrameStatusName(st)) +
-                   " (record altered, or the file was cut); records after "
-                   "it in this segment cannot be read",
-               name, static_cast<int64_t>(pos + consumed),
-               static_cast<int64_t>(expected));
-          segment_broken = true;
-          tree_trustworthy_ = false;
+          stop = st;
           break;
         }
-        const uint64_t offset = pos + consumed;
-        if (frame.seq != expected) {
-          Find("expected seq " + std::to_string(expected) + ", found seq " +
-                   std::to_string(frame.seq) +
-                   (frame.seq < expected ? " (record duplicated or reordered)"
-                                         : " (record deleted or reordered)"),
-               name, static_cast<int64_t>(offset),
-               static_cast<int64_t>(expected));
-          tree_trustworthy_ = false;
-          expected = frame.seq;
-        }
-        frames.push_back(Frame{frame.seq, offset, frame.payload});
-        ++expected;
+        frames.push_back(Frame{frame.seq, pos + consumed, frame.payload});
+        raw.push_back(view.substr(0, frame.size));
         consumed += frame.size;
         view.remove_prefix(frame.size);
       }
-      // Hash the chunk's leaves on all threads, then fold them in order.
       std::vector<merkle::Hash> leaves(frames.size());
+      std::vector<char> crc_ok(frames.size(), 1);
       // Per frame: the record's own "seq" member when it disagrees with the
-      // frame's position (checked on the hashing threads too).
+      // frame's.
       std::vector<std::string> bad_seq(frames.size());
       const size_t per = (frames.size() + threads - 1) / std::max(1u, threads);
       std::vector<std::future<void>> jobs;
@@ -366,6 +339,7 @@ Status Verifier::ScanLog() {
         size_t end = std::min(frames.size(), start + per);
         jobs.push_back(std::async(std::launch::async, [&, start, end] {
           for (size_t k = start; k < end; ++k) {
+            crc_ok[k] = storage::FrameCrcOk(raw[k]) ? 1 : 0;
             leaves[k] = merkle::HashLeaf(frames[k].payload);
             std::string_view seq_text =
                 FindTopLevelMember(frames[k].payload, "seq");
@@ -376,19 +350,73 @@ Status Verifier::ScanLog() {
         }));
       }
       for (auto& j : jobs) j.get();
+
+      // In order: the first bad checksum ends what can be read here.
+      size_t good = frames.size();
       for (size_t k = 0; k < frames.size(); ++k) {
-        if (bad_seq[k].empty()) continue;
-        Find("record at seq " + std::to_string(frames[k].seq) +
-                 " carries \"seq\":" + bad_seq[k],
-             name, static_cast<int64_t>(frames[k].offset),
-             static_cast<int64_t>(frames[k].seq));
+        if (!crc_ok[k]) {
+          good = k;
+          stop = storage::FrameStatus::kBadCrc;
+          break;
+        }
+      }
+      const uint64_t bad_at =
+          good < frames.size() ? frames[good].offset : pos + consumed;
+      frames.resize(good);
+      leaves.resize(good);
+      for (size_t k = 0; k < frames.size(); ++k) {
+        if (frames[k].seq != expected) {
+          Find("expected seq " + std::to_string(expected) + ", found seq " +
+                   std::to_string(frames[k].seq) +
+                   (frames[k].seq < expected
+                        ? " (record duplicated or reordered)"
+                        : " (record deleted or reordered)"),
+               name, static_cast<int64_t>(frames[k].offset),
+               static_cast<int64_t>(expected));
+          tree_trustworthy_ = false;
+          expected = frames[k].seq;
+        }
+        if (!bad_seq[k].empty()) {
+          Find("record at seq " + std::to_string(frames[k].seq) +
+                   " carries \"seq\":" + bad_seq[k],
+               name, static_cast<int64_t>(frames[k].offset),
+               static_cast<int64_t>(frames[k].seq));
+        }
+        ++expected;
       }
       if (tree_trustworthy_) FoldLeaves(frames, leaves, name);
+      const uint64_t good_bytes = bad_at - pos;
       report_.records += frames.size();
-      report_.bytes += consumed;
-      pos += consumed;
-      done_bytes_ += consumed;
+      report_.bytes += good_bytes;
+      done_bytes_ += good_bytes;
       if (options_.progress) options_.progress(done_bytes_, total_bytes_);
+
+      if (stop != storage::FrameStatus::kOk) {
+        segment_broken = true;
+        if (si + 1 == segs.size()) {
+          // In the last segment, damage that nothing valid follows is a
+          // torn write a crash left (unacknowledged); the next open cuts
+          // it. Below a signed checkpoint it cannot be a tear.
+          std::string rest;
+          ACTLEDGER_RETURN_IF_ERROR(
+              f.ReadUpTo(bad_at + 1, file_size - bad_at, &rest));
+          const uint64_t max_signed =
+              signed_.empty() ? 0 : signed_.rbegin()->first;
+          if (expected >= max_signed &&
+              !storage::ValidFrameFollows(rest, expected)) {
+            report_.torn_tail_bytes = file_size - bad_at;
+            break;
+          }
+        }
+        Find(std::string(storage::FrameStatusName(stop)) +
+                 " (record altered, or the file was cut); records after "
+                 "it in this segment cannot be read",
+             name, static_cast<int64_t>(bad_at),
+             static_cast<int64_t>(expected));
+        tree_trustworthy_ = false;
+        break;
+      }
+      pos += consumed;
       if (consumed == 0) break;
     }
   }

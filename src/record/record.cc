@@ -1,6 +1,7 @@
 #include "actledger/record.h"
 
 #include <algorithm>
+#include <cstring>
 #include <initializer_list>
 
 #include "common/id.h"
@@ -491,8 +492,14 @@ Result<ValidatedRecord> ValidateRecordValue(Value value,
   if (out.kind == RecordKind::kOutcome) {
     ACTLEDGER_RETURN_IF_ERROR(c.OnlyKeys(
         value, "", {"action_id", "outcome", "context", "labels", "subject"}));
-    if (value.Find("outcome") == nullptr) {
+    const Value* outcome = value.Find("outcome");
+    if (outcome == nullptr) {
       return InvalidArgument("is required in an outcome record", "outcome");
+    }
+    if (outcome->is_object() && outcome->Find("status") == nullptr) {
+      return InvalidArgument(
+          "is required in an outcome record: it is what the record confirms",
+          "outcome.status");
     }
     ACTLEDGER_RETURN_IF_ERROR(CheckOutcome(c, value, true));
     if (value.Find("context") != nullptr) {
@@ -589,50 +596,79 @@ std::string CanonicalBody::Render(
   return out;
 }
 
+namespace {
+
+// Index of the '"' that closes the string whose opening quote is at
+// json[open], or npos. memchr jumps over string content, which is most of
+// a record, so this runs near memory speed.
+size_t StringEnd(std::string_view json, size_t open) {
+  size_t j = open + 1;
+  while (j < json.size()) {
+    const void* q = std::memchr(json.data() + j, '"', json.size() - j);
+    if (q == nullptr) return std::string_view::npos;
+    j = static_cast<size_t>(static_cast<const char*>(q) - json.data());
+    size_t backslashes = 0;
+    while (j - backslashes > open + 1 && json[j - backslashes - 1] == '\\') {
+      ++backslashes;
+    }
+    if (backslashes % 2 == 0) return j;
+    ++j;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 std::string_view FindTopLevelMember(std::string_view json,
                                     std::string_view key) {
   // Walks the top-level object: at depth 1, a string directly after '{' or
-  // ',' is a key. Strings are skipped with their escapes, so braces inside
-  // strings do not count.
+  // ',' is a key. Strings are skipped whole, so braces inside them do not
+  // count.
   int depth = 0;
   bool expect_key = false;
   size_t i = 0;
   while (i < json.size()) {
-    char c = json[i];
+    const char c = json[i];
     if (c == '"') {
-      size_t start = i + 1;
-      ++i;
-      while (i < json.size() && json[i] != '"') i += json[i] == '\\' ? 2 : 1;
-      if (i >= json.size()) return {};
-      std::string_view str = json.substr(start, i - start);
-      ++i;
-      if (depth == 1 && expect_key) {
-        expect_key = false;
-        if (str == key && i < json.size() && json[i] == ':') {
-          size_t vstart = i + 1;
-          size_t j = vstart;
-          int d = 0;
-          while (j < json.size()) {
-            char cj = json[j];
-            if (cj == '"') {
-              ++j;
-              while (j < json.size() && json[j] != '"')
-                j += json[j] == '\\' ? 2 : 1;
-              ++j;
-              continue;
-            }
-            if (cj == '{' || cj == '[') ++d;
-            if (cj == '}' || cj == ']') {
-              if (d == 0) break;
-              --d;
-            }
-            if (cj == ',' && d == 0) break;
-            ++j;
-          }
-          return json.substr(vstart, std::min(j, json.size()) - vstart);
+      const size_t end = StringEnd(json, i);
+      if (end == std::string_view::npos) return {};
+      const bool is_key = depth == 1 && expect_key;
+      const std::string_view str = json.substr(i + 1, end - i - 1);
+      i = end + 1;
+      if (!is_key) continue;
+      expect_key = false;
+      if (i >= json.size() || json[i] != ':') continue;
+      if (str.find('\\') == std::string_view::npos) {
+        if (str != key) continue;
+      } else {
+        // Escaped key: compare its decoded text (rare; slow path).
+        Result<json::Value> decoded = json::Parse(
+            json.substr(str.data() - json.data() - 1, str.size() + 2));
+        if (!decoded.ok() || !decoded->is_string() ||
+            decoded->as_string() != key) {
+          continue;
         }
       }
-      continue;
+      // The value runs to the ',' or '}' that closes it at this depth.
+      const size_t vstart = i + 1;
+      size_t j = vstart;
+      int d = 0;
+      while (j < json.size()) {
+        const char cj = json[j];
+        if (cj == '"') {
+          j = StringEnd(json, j);
+          if (j == std::string_view::npos) return {};
+        } else if (cj == '{' || cj == '[') {
+          ++d;
+        } else if (cj == '}' || cj == ']') {
+          if (d == 0) break;
+          --d;
+        } else if (cj == ',' && d == 0) {
+          break;
+        }
+        ++j;
+      }
+      return json.substr(vstart, std::min(j, json.size()) - vstart);
     }
     if (c == '{' || c == '[') {
       ++depth;

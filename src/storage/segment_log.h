@@ -51,8 +51,12 @@ struct DecodedFrame {
   std::string_view payload;  // points into the decoded buffer
   size_t size = 0;           // header + payload
 };
-// Decodes the frame at the start of `bytes`.
-FrameStatus DecodeFrame(std::string_view bytes, DecodedFrame* out);
+// Decodes the frame at the start of `bytes`. With check_crc false only the
+// length is checked (the caller checks FrameCrcOk later, e.g. in parallel).
+FrameStatus DecodeFrame(std::string_view bytes, DecodedFrame* out,
+                        bool check_crc = true);
+// Whether a whole frame's (header + payload) checksum matches.
+bool FrameCrcOk(std::string_view frame);
 
 // Whether a frame with a valid checksum and a seq in [min_seq, min_seq +
 // 2^20) starts at any offset of `bytes`. Tells damage in the middle of a
