@@ -51,6 +51,11 @@ struct InitOptions {
   // Where the Ed25519 private key is written (mode 0600). Default
   // DIR/keys/signing.key.
   std::string key_path;
+  // Recorded in DIR/ledger.json and used by ConfiguredOptions(); 0 keeps
+  // the LedgerOptions default.
+  uint64_t checkpoint_every_records = 0;
+  uint64_t checkpoint_every_seconds = 0;
+  uint64_t max_segment_bytes = 0;
 };
 
 struct LedgerOptions {
@@ -125,6 +130,8 @@ class Ledger {
   // otherwise (or when the ledger is marked tampered) reads the records
   // the writer has published, without repairing anything.
   static Result<std::unique_ptr<Ledger>> OpenForRead(const std::string& dir);
+  // LedgerOptions with the values DIR/ledger.json records (set at init).
+  static Result<LedgerOptions> ConfiguredOptions(const std::string& dir);
 
   ~Ledger();
   Ledger(const Ledger&) = delete;

@@ -13,8 +13,7 @@ int RunValidate(const GlobalOptions& g, const std::string& input);
 int RunCanon(const std::string& input);
 int RunGen(uint64_t seed, uint64_t count, double incomplete);
 
-int RunInit(const GlobalOptions& g, const std::string& origin,
-            const std::string& key_path);
+int RunInit(const GlobalOptions& g, const InitOptions& options);
 int RunAppend(const GlobalOptions& g, const std::string& input);
 int RunGet(const GlobalOptions& g, uint64_t seq);
 int RunCheckpoint(const GlobalOptions& g);

@@ -36,7 +36,9 @@ std::string HashListJson(const std::vector<merkle::Hash>& path) {
 }
 
 Result<std::unique_ptr<Ledger>> OpenWriter(const GlobalOptions& g) {
-  return Ledger::Open(g.data_dir, LedgerOptions{});
+  ACTLEDGER_ASSIGN_OR_RETURN(LedgerOptions options,
+                             Ledger::ConfiguredOptions(g.data_dir));
+  return Ledger::Open(g.data_dir, options);
 }
 
 void PrintRecovery(const Ledger& l) {
@@ -53,11 +55,7 @@ void PrintRecovery(const Ledger& l) {
 
 }  // namespace
 
-int RunInit(const GlobalOptions& g, const std::string& origin,
-            const std::string& key_path) {
-  InitOptions o;
-  o.origin = origin;
-  o.key_path = key_path;
+int RunInit(const GlobalOptions& g, const InitOptions& o) {
   Status st = Ledger::Init(g.data_dir, o);
   if (!st.ok()) return Fail(st);
   auto l = Ledger::OpenForRead(g.data_dir);

@@ -31,12 +31,22 @@ int main(int argc, char** argv) {
   std::string input = "-";
   auto* init =
       app.add_subcommand("init", "Create a ledger and its Ed25519 key");
-  std::string origin, key_path;
-  init->add_option("--origin", origin,
+  actledger::InitOptions init_options;
+  init->add_option("--origin", init_options.origin,
                    "Checkpoint origin and key name (default actledger/<host>)");
   init->add_option(
-      "--key", key_path,
+      "--key", init_options.key_path,
       "Where to write the signing key (default DATA/keys/signing.key)");
+  init->add_option("--checkpoint-every", init_options.checkpoint_every_records,
+                   "Sign a checkpoint automatically after this many records "
+                   "(default 10000)");
+  init->add_option("--checkpoint-interval",
+                   init_options.checkpoint_every_seconds,
+                   "... or this many seconds after the first unsigned record "
+                   "(default 60)");
+  init->add_option("--segment-bytes", init_options.max_segment_bytes,
+                   "Segment size at which a new segment begins (default 64 "
+                   "MiB)");
 
   auto* append = app.add_subcommand(
       "append", "Append NDJSON records; one receipt per line once durable");
@@ -114,7 +124,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
-  if (*init) return RunInit(g, origin, key_path);
+  if (*init) return RunInit(g, init_options);
   if (*append) return RunAppend(g, input);
   if (*validate) return RunValidate(g, input);
   if (*canon) return RunCanon(input);

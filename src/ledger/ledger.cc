@@ -93,6 +93,9 @@ Status Ledger::Init(const std::string& dir, const InitOptions& options) {
   config.verifier_key = signer.VerifierKey();
   config.key_path = options.key_path.empty() ? "" : options.key_path;
   config.created_at = FormatRfc3339Utc(NowUtc());
+  config.checkpoint_every_records = options.checkpoint_every_records;
+  config.checkpoint_every_seconds = options.checkpoint_every_seconds;
+  config.max_segment_bytes = options.max_segment_bytes;
   ACTLEDGER_RETURN_IF_ERROR(
       storage::WriteFileAtomically(paths.config(), config.ToJson()));
   return storage::SyncDir(dir);
@@ -309,8 +312,24 @@ Status Ledger::RepairDerived() {
   return RebuildDerived(std::min({pos_count, tree_size, size()}));
 }
 
+Result<LedgerOptions> Ledger::ConfiguredOptions(const std::string& dir) {
+  ACTLEDGER_ASSIGN_OR_RETURN(LedgerConfig config, LedgerConfig::Load(dir));
+  LedgerOptions o;
+  if (config.checkpoint_every_records > 0) {
+    o.checkpoint_every_records = config.checkpoint_every_records;
+  }
+  if (config.checkpoint_every_seconds > 0) {
+    o.checkpoint_every_seconds = config.checkpoint_every_seconds;
+  }
+  if (config.max_segment_bytes > 0) {
+    o.max_segment_bytes = config.max_segment_bytes;
+  }
+  return o;
+}
+
 Result<std::unique_ptr<Ledger>> Ledger::OpenForRead(const std::string& dir) {
-  Result<std::unique_ptr<Ledger>> writable = Open(dir, LedgerOptions{});
+  ACTLEDGER_ASSIGN_OR_RETURN(LedgerOptions options, ConfiguredOptions(dir));
+  Result<std::unique_ptr<Ledger>> writable = Open(dir, options);
   if (writable.ok()) return writable;
   const StatusCode code = writable.status().code();
   if (code != StatusCode::kUnavailable && code != StatusCode::kDataLoss &&

@@ -12,6 +12,18 @@ std::string LedgerConfig::ToJson() const {
   v.Set("verifier_key", json::Value::String(verifier_key));
   if (!key_path.empty()) v.Set("key_path", json::Value::String(key_path));
   v.Set("created_at", json::Value::String(created_at));
+  if (checkpoint_every_records > 0) {
+    v.Set("checkpoint_every_records",
+          json::Value::Number(static_cast<double>(checkpoint_every_records)));
+  }
+  if (checkpoint_every_seconds > 0) {
+    v.Set("checkpoint_every_seconds",
+          json::Value::Number(static_cast<double>(checkpoint_every_seconds)));
+  }
+  if (max_segment_bytes > 0) {
+    v.Set("max_segment_bytes",
+          json::Value::Number(static_cast<double>(max_segment_bytes)));
+  }
   return json::Canonical(v) + "\n";
 }
 
@@ -43,6 +55,19 @@ Result<LedgerConfig> LedgerConfig::Load(const std::string& dir) {
   ACTLEDGER_RETURN_IF_ERROR(str("verifier_key", &c.verifier_key, true));
   ACTLEDGER_RETURN_IF_ERROR(str("key_path", &c.key_path, false));
   ACTLEDGER_RETURN_IF_ERROR(str("created_at", &c.created_at, false));
+  for (auto [key, out] :
+       {std::pair<const char*, uint64_t*>{"checkpoint_every_records",
+                                          &c.checkpoint_every_records},
+        {"checkpoint_every_seconds", &c.checkpoint_every_seconds},
+        {"max_segment_bytes", &c.max_segment_bytes}}) {
+    const json::Value* f = v->Find(key);
+    if (f == nullptr) continue;
+    if (!f->is_number() || f->as_number() < 0 || f->as_number() > 1e15) {
+      return DataLoss(paths.config() + ": \"" + key +
+                      "\" must be a non-negative number");
+    }
+    *out = static_cast<uint64_t>(f->as_number());
+  }
   if (const json::Value* f = v->Find("format"); f && f->is_number()) {
     c.format = static_cast<int>(f->as_number());
   }

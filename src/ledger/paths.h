@@ -35,6 +35,10 @@ struct LedgerConfig {
   std::string verifier_key;
   std::string key_path;  // empty: DIR/keys/signing.key
   std::string created_at;
+  // 0: the LedgerOptions default.
+  uint64_t checkpoint_every_records = 0;
+  uint64_t checkpoint_every_seconds = 0;
+  uint64_t max_segment_bytes = 0;
 
   std::string ToJson() const;
   // Errors: kNotFound when DIR holds no ledger (with a hint to run init).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <charconv>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -450,6 +451,15 @@ class ExprParser {
     n.negative = negative && !(dec->int_digits.empty() && dec->frac_digits.empty());
     std::tie(n.off, n.len) = Intern(dec->int_digits);
     std::tie(n.off2, n.len2) = Intern(dec->frac_digits);
+    if (dec->int_digits.size() + dec->frac_digits.size() <= 15) {
+      const std::string& digits = t.text;
+      double v = 0;
+      auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+      if (ec == std::errc() && ptr == digits.data() + digits.size()) {
+        n.has_double = true;
+        n.double_value = negative ? -v : v;
+      }
+    }
     *out = AddWithDepth(n, 0);
     return true;
   }
@@ -634,9 +644,19 @@ PathCache::PathCache(const PathTable& table, const json::Value& root)
 const json::Value* PathCache::Resolve(int id) {
   if (resolved_[id]) return values_[id];
   const json::Value* parent = Resolve(table_.parent(id));
-  const json::Value* v = parent != nullptr && parent->is_object()
-                             ? parent->Find(table_.segment(id))
-                             : nullptr;
+  const json::Value* v = nullptr;
+  if (parent != nullptr && parent->is_object()) {
+    // json::Value::Find, with a cheap first-byte test before memcmp: most
+    // keys of a record share a length with some segment.
+    const std::string& seg = table_.segment(id);
+    for (const auto& [key, value] : parent->as_object()) {
+      if (key.size() == seg.size() && key[0] == seg[0] &&
+          std::memcmp(key.data(), seg.data(), seg.size()) == 0) {
+        v = &value;
+        break;
+      }
+    }
+  }
   values_[id] = v;
   resolved_[id] = 1;
   return v;
@@ -670,11 +690,10 @@ struct Val {
   };
   K k = K::kMissing;
   bool b = false;
+  int32_t node = -1;  // the node that produced the value (kDecimal: literal)
   double d = 0;
-  Decimal dec;
   std::string_view s;
   const json::Value* j = nullptr;  // kArray, kObject
-  int32_t node = -1;               // the node that produced the value
 };
 
 const char* KindName(Val::K k) {
@@ -798,11 +817,20 @@ class ExprEvaluator {
                           " and " + Show(b));
   }
 
+  Decimal LiteralDecimal(int node) const {
+    const Node& n = e_.nodes_[node];
+    Decimal d;
+    d.negative = n.negative;
+    d.int_digits = Pool(n.off, n.len);
+    d.frac_digits = Pool(n.off2, n.len2);
+    return d;
+  }
+
   // The value as an exact decimal, if it is a number or decimal text.
-  static bool AsDecimal(const Val& v, Decimal* out,
-                        char (&buf)[Decimal::kDoubleBufferSize]) {
+  bool AsDecimal(const Val& v, Decimal* out,
+                 char (&buf)[Decimal::kDoubleBufferSize]) const {
     switch (v.k) {
-      case Val::K::kDecimal: *out = v.dec; return true;
+      case Val::K::kDecimal: *out = LiteralDecimal(v.node); return true;
       case Val::K::kDouble: *out = Decimal::FromDouble(v.d, buf); return true;
       case Val::K::kString: {
         std::optional<Decimal> d = Decimal::Parse(v.s);
@@ -816,7 +844,24 @@ class ExprEvaluator {
 
   // Three-way numeric comparison when one side is a number and the other a
   // number or decimal text. Returns false when that does not apply.
-  static bool NumericCompare(const Val& a, const Val& b, int* cmp) {
+  bool NumericCompare(const Val& a, const Val& b, int* cmp) const {
+    auto as_double = [&](const Val& v, double* d) {
+      if (v.k == Val::K::kDouble) {
+        *d = v.d;
+        return true;
+      }
+      if (v.k == Val::K::kDecimal && e_.nodes_[v.node].has_double) {
+        *d = e_.nodes_[v.node].double_value;
+        return true;
+      }
+      return false;
+    };
+    double x, y;
+    if ((a.k == Val::K::kDouble || b.k == Val::K::kDouble) && as_double(a, &x) &&
+        as_double(b, &y)) {
+      *cmp = x < y ? -1 : (x > y ? 1 : 0);
+      return true;
+    }
     if (a.k == Val::K::kDouble && b.k == Val::K::kDouble) {
       // Shortest round-trip text preserves the order of doubles.
       *cmp = a.d < b.d ? -1 : (a.d > b.d ? 1 : 0);
@@ -830,7 +875,7 @@ class ExprEvaluator {
   }
 
   // ==: 1 equal, 0 not equal, -1 type error.
-  static int Equal(const Val& a, const Val& b) {
+  int Equal(const Val& a, const Val& b) const {
     if (a.k == Val::K::kMissing || b.k == Val::K::kMissing) return -1;
     if (a.k == Val::K::kNull || b.k == Val::K::kNull) return a.k == b.k;
     if (a.k == Val::K::kBool && b.k == Val::K::kBool) return a.b == b.b;
@@ -844,7 +889,7 @@ class ExprEvaluator {
   }
 
   // <, <=, >, >=: sets *cmp, or returns false on a type error.
-  static bool Order(const Val& a, const Val& b, int* cmp) {
+  bool Order(const Val& a, const Val& b, int* cmp) const {
     if (IsNumeric(a) || IsNumeric(b)) return NumericCompare(a, b, cmp);
     if (a.k == Val::K::kString && b.k == Val::K::kString) {
       std::optional<Decimal> da = Decimal::Parse(a.s), db = Decimal::Parse(b.s);
@@ -928,9 +973,6 @@ class ExprEvaluator {
         return true;
       case Op::kNumber:
         out->k = Val::K::kDecimal;
-        out->dec.negative = n.negative;
-        out->dec.int_digits = Pool(n.off, n.len);
-        out->dec.frac_digits = Pool(n.off2, n.len2);
         return true;
       case Op::kString:
         out->k = Val::K::kString;

@@ -142,6 +142,11 @@ class Expression {
     // kString: decoded text in pool_; kNumber: integer digits in pool_.
     uint32_t off = 0, len = 0;
     uint32_t off2 = 0, len2 = 0;  // kNumber: fraction digits in pool_
+    // kNumber with at most 15 digits: the literal as a double. Such a
+    // decimal round-trips through a double, so comparing a JSON number with
+    // it as doubles gives the exact decimal answer.
+    bool has_double = false;
+    double double_value = 0;
     // kList: items in items_; kPath: `first` is the PathTable id.
     uint32_t first = 0, count = 0;
   };
