@@ -50,6 +50,11 @@ struct ValidationOptions {
   size_t max_record_bytes = 256 * 1024;
   // Reject records with missing seven-field parts instead of listing them.
   bool strict = false;
+  // Validate a proposal for the approval gate instead: `kind` absent or
+  // "proposal"; fields 1-4 and 6 (trigger, model, ai_output, action,
+  // context); `approval` and `outcome` are refused (the gate decides the
+  // one, the outcome comes later).
+  bool proposal = false;
 };
 
 struct ValidatedRecord {

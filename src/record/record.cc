@@ -450,11 +450,21 @@ Result<ValidatedRecord> ValidateRecordValue(Value value,
           std::string(key));
     }
   }
+  if (options.proposal) out.kind = RecordKind::kProposal;
   if (const Value* kind = value.Find("kind")) {
     ACTLEDGER_RETURN_IF_ERROR(
         Checker::Type(*kind, "kind", Value::Type::kString));
-    ACTLEDGER_ASSIGN_OR_RETURN(out.kind, RecordKindFromName(kind->as_string()));
-    if (out.kind != RecordKind::kAction && out.kind != RecordKind::kOutcome) {
+    ACTLEDGER_ASSIGN_OR_RETURN(RecordKind given,
+                               RecordKindFromName(kind->as_string()));
+    if (options.proposal && given != RecordKind::kProposal) {
+      return InvalidArgument("the gate takes proposals; submit \"" +
+                                 std::string(RecordKindName(given)) +
+                                 "\" records with append",
+                             "kind");
+    }
+    out.kind = given;
+    if (!options.proposal && out.kind != RecordKind::kAction &&
+        out.kind != RecordKind::kOutcome) {
       return InvalidArgument(
           std::string("records of kind \"") + RecordKindName(out.kind) +
               "\" are written by the ledger itself (proposals through the "
@@ -505,6 +515,26 @@ Result<ValidatedRecord> ValidateRecordValue(Value value,
     if (value.Find("context") != nullptr) {
       ACTLEDGER_RETURN_IF_ERROR(CheckContext(c, value));
     }
+  } else if (out.kind == RecordKind::kProposal) {
+    for (const char* later : {"approval", "outcome"}) {
+      if (value.Find(later) != nullptr) {
+        return InvalidArgument(
+            std::string("a proposal has no ") + later +
+                (std::string_view(later) == "approval"
+                     ? ": the gate decides it"
+                     : ": record it with `actledger outcome` after execution"),
+            later);
+      }
+    }
+    ACTLEDGER_RETURN_IF_ERROR(
+        c.OnlyKeys(value, "",
+                   {"action_id", "trigger", "model", "ai_output", "action",
+                    "context", "subject", "labels"}));
+    ACTLEDGER_RETURN_IF_ERROR(CheckTrigger(c, value));
+    ACTLEDGER_RETURN_IF_ERROR(CheckModel(c, value));
+    ACTLEDGER_RETURN_IF_ERROR(CheckAiOutput(c, value));
+    ACTLEDGER_RETURN_IF_ERROR(CheckAction(c, value));
+    ACTLEDGER_RETURN_IF_ERROR(CheckContext(c, value));
   } else {
     ACTLEDGER_RETURN_IF_ERROR(
         c.OnlyKeys(value, "",

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the ledger tests with ThreadSanitizer (the `tsan` preset) and runs
+# the suites that exercise concurrency: group commit under concurrent
+# appenders, readers beside the writer, crash and torn-tail recovery,
+# concurrent verify, and the basic open/append/get paths. Any data race or
+# lock-order inversion fails the run (halt_on_error).
+#
+#   scripts/tsan.sh [extra gtest flags...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+jobs=$(nproc)
+((jobs > 2)) && jobs=2
+
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j"$jobs" --target ledger_test
+
+filter='LedgerGroupCommit.*:LedgerSegments.*:LedgerVerifyConcurrent.*'
+filter+=':LedgerCrash.*:LedgerTornTail.*'
+filter+=':LedgerInit.*:LedgerOpen.*:LedgerAppend.*:LedgerGet.*:LedgerProofs.*'
+# Excluded until its kill window scales with the build: it kills forked
+# appenders 5-200 ms after the fork, and under ThreadSanitizer opening the
+# ledger alone takes longer, so no cycle acknowledges a record and the test
+# fails its own "some records were acknowledged" check (no race involved).
+# TSAN_ALL=1 runs it anyway.
+if [[ -z ${TSAN_ALL:-} ]]; then
+  filter+='-LedgerCrash.KilledWriterLosesNoAcknowledgedRecord'
+fi
+
+tsan_options="halt_on_error=1 second_deadlock_stack=1 history_size=4"
+if [[ -f tests/tsan.supp ]]; then
+  tsan_options+=" suppressions=$PWD/tests/tsan.supp"
+fi
+
+TSAN_OPTIONS="$tsan_options${TSAN_OPTIONS:+ $TSAN_OPTIONS}" \
+  build/tsan/tests/ledger_test --gtest_filter="$filter" "$@"

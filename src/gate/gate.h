@@ -1,0 +1,122 @@
+// The approval gate: policy-checked proposals, human approvals, outcomes,
+// and the identities and roles behind them (PRODUCT.md section 3).
+//
+// Every change is a ledger record: proposals carry the gate's decision in
+// their envelope (`gate`), approvals and outcomes name their action,
+// tokens, role grants (`key`) and policy activations (`policy`) are
+// records too, so who could approve what, and since when, is auditable.
+// The derived StateStore answers "where does this action stand".
+//
+// Thread safety: not thread-safe; one per writing process.
+#ifndef ACTLEDGER_GATE_GATE_H_
+#define ACTLEDGER_GATE_GATE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actledger/json.h"
+#include "actledger/ledger.h"
+#include "actledger/policy.h"
+#include "actledger/record.h"
+#include "state/state.h"
+
+namespace actledger::gate {
+
+struct GateDecision {
+  std::string action_id;
+  uint64_t seq = 0;
+  std::string decision;  // allow | pending_approval | deny
+  std::string tier;
+  std::optional<policy::RuleRef> rule;
+  std::string policy_version;
+  std::string reason;
+  std::string expires_at;  // for pending_approval
+  std::vector<std::string> missing;
+};
+
+struct OutcomeReceipt {
+  Receipt receipt;
+  // Why recording this outcome breaks the rules (executed without a
+  // required approval, after a rejection, denial or expiry), or nothing.
+  std::optional<std::string> violation;
+};
+
+struct CreatedToken {
+  std::string token_id;
+  std::string token;  // shown once; only its SHA-256 is stored
+  uint64_t seq = 0;
+};
+
+// "allowed", "pending_approval", "approved", "rejected", "expired",
+// "denied", "executed", "failed".
+std::string ActionStatus(const state::ActionState& a, UtcTime now);
+
+class Gate {
+ public:
+  // `ledger` must be open for writing and outlive the Gate.
+  static Result<std::unique_ptr<Gate>> Open(Ledger* ledger);
+
+  state::StateStore& state() { return *state_; }
+
+  // The principal a bearer token stands for. kUnauthenticated when the
+  // token is unknown or revoked.
+  Result<std::string> Authenticate(const std::string& token);
+  Result<std::vector<std::string>> RolesOf(const std::string& principal);
+  // Grants `admin` to `principal` if no one holds any role yet (init).
+  Status Bootstrap(const std::string& principal);
+
+  // Admin operations; `actor` must hold `admin` (kPermissionDenied).
+  Result<CreatedToken> CreateToken(const std::string& actor,
+                                   const std::string& principal);
+  Result<uint64_t> RevokeToken(const std::string& actor,
+                               const std::string& token_id);
+  Result<uint64_t> Grant(const std::string& actor, const std::string& principal,
+                         const std::string& role);
+  Result<uint64_t> RevokeRole(const std::string& actor,
+                              const std::string& principal,
+                              const std::string& role);
+  // Parses and activates a policy; writes a `policy` record with its text,
+  // version and content hash. Errors: the policy's load errors.
+  Result<uint64_t> ActivatePolicy(const std::string& actor,
+                                  const std::string& yaml_text,
+                                  const std::string& source_name);
+  // The active policy's YAML text, or nullopt before any activation.
+  Result<std::optional<std::string>> ActivePolicyText();
+
+  // Evaluates the active policy (none active: every action needs a human,
+  // fail closed) and stores the proposal with the decision.
+  Result<GateDecision> Propose(const std::string& actor,
+                               ValidatedRecord proposal);
+  // An approval record. Errors: kNotFound (no such proposal),
+  // kPermissionDenied (role missing, or the proposer approving their own
+  // action), kFailedPrecondition (not pending: decided, denied, allowed or
+  // expired).
+  Result<Receipt> Decide(const std::string& actor, const std::string& action_id,
+                         bool approve, const std::string& reason);
+  // Records field 7 for `action_id` (always stored; flagged when it breaks
+  // the rules).
+  Result<OutcomeReceipt> RecordOutcome(const std::string& actor,
+                                       ValidatedRecord outcome);
+  // The merged seven-field view, status and timeline of an action.
+  Result<json::Value> ActionView(const std::string& action_id);
+
+ private:
+  Gate() = default;
+  Result<Receipt> AppendSystem(RecordKind kind, const std::string& actor,
+                               json::Value body,
+                               const std::string& envelope_key = {},
+                               const std::string& envelope_value = {});
+  Status RequireRole(const std::string& actor, const std::string& role);
+  Result<const policy::Policy*> ActivePolicy();
+
+  Ledger* ledger_ = nullptr;
+  std::unique_ptr<state::StateStore> state_;
+  std::optional<policy::Policy> policy_;
+  int64_t policy_seq_ = -1;
+};
+
+}  // namespace actledger::gate
+
+#endif  // ACTLEDGER_GATE_GATE_H_

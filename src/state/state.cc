@@ -1,0 +1,427 @@
+#include "state/state.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+
+namespace actledger::state {
+namespace {
+
+using json::Value;
+
+constexpr const char* kSchema = R"sql(
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);
+CREATE TABLE IF NOT EXISTS actions(
+  action_id TEXT PRIMARY KEY,
+  proposal_seq INTEGER, proposed_by TEXT, action_type TEXT,
+  decision TEXT, tier TEXT, class TEXT, rule_id TEXT, policy_version TEXT,
+  reason TEXT, approver_roles TEXT, expires_at TEXT,
+  approval_seq INTEGER, approval_decision TEXT, approver TEXT, decided_at TEXT,
+  outcome_seq INTEGER, outcome_status TEXT, action_seq INTEGER);
+CREATE INDEX IF NOT EXISTS actions_pending ON actions(decision, approval_seq);
+CREATE TABLE IF NOT EXISTS timeline(action_id TEXT, seq INTEGER,
+  PRIMARY KEY(action_id, seq));
+CREATE TABLE IF NOT EXISTS roles(principal TEXT, role TEXT, granted_by TEXT,
+  seq INTEGER, PRIMARY KEY(principal, role));
+CREATE TABLE IF NOT EXISTS tokens(token_id TEXT PRIMARY KEY,
+  token_sha256 TEXT UNIQUE, principal TEXT, created_by TEXT,
+  created_seq INTEGER, revoked_seq INTEGER);
+CREATE TABLE IF NOT EXISTS policies(seq INTEGER PRIMARY KEY, name TEXT,
+  version TEXT, sha256 TEXT, activated_by TEXT, activated_at TEXT);
+)sql";
+
+Status SqlError(sqlite3* db, const std::string& what) {
+  return IoError("state.db: " + what + ": " + sqlite3_errmsg(db));
+}
+
+// A prepared statement, finalized on scope exit.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
+      stmt_ = nullptr;
+    }
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  bool ok() const { return stmt_ != nullptr; }
+  Stmt& Bind(int i, const std::string& s) {
+    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Stmt& BindNull(int i) {
+    sqlite3_bind_null(stmt_, i);
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int Step() { return sqlite3_step(stmt_); }
+  std::string Text(int col) const {
+    const unsigned char* t = sqlite3_column_text(stmt_, col);
+    return t == nullptr ? std::string()
+                        : std::string(reinterpret_cast<const char*>(t),
+                                      sqlite3_column_bytes(stmt_, col));
+  }
+  int64_t Int(int col, int64_t null_value = -1) const {
+    return sqlite3_column_type(stmt_, col) == SQLITE_NULL
+               ? null_value
+               : sqlite3_column_int64(stmt_, col);
+  }
+  Status Run(const std::string& what) {
+    if (!ok()) return SqlError(db_, "prepare " + what);
+    int rc = Step();
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return SqlError(db_, what);
+    return Status::Ok();
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+std::string Str(const Value* v) {
+  return v != nullptr && v->is_string() ? v->as_string() : std::string();
+}
+
+std::string StrPath(const Value& root, std::string_view path) {
+  return Str(root.FindPath(path));
+}
+
+constexpr const char* kActionColumns =
+    "action_id, proposal_seq, proposed_by, action_type, decision, tier, "
+    "class, rule_id, policy_version, reason, approver_roles, expires_at, "
+    "approval_seq, approval_decision, approver, decided_at, outcome_seq, "
+    "outcome_status, action_seq";
+
+ActionState ReadAction(const Stmt& s) {
+  ActionState a;
+  a.action_id = s.Text(0);
+  a.proposal_seq = s.Int(1);
+  a.proposed_by = s.Text(2);
+  a.action_type = s.Text(3);
+  a.decision = s.Text(4);
+  a.tier = s.Text(5);
+  a.class_name = s.Text(6);
+  a.rule_id = s.Text(7);
+  a.policy_version = s.Text(8);
+  a.reason = s.Text(9);
+  Result<Value> roles = json::Parse(s.Text(10).empty() ? "[]" : s.Text(10));
+  if (roles.ok() && roles->is_array()) {
+    for (const Value& r : roles->as_array()) {
+      if (r.is_string()) a.approver_roles.push_back(r.as_string());
+    }
+  }
+  a.expires_at = s.Text(11);
+  a.approval_seq = s.Int(12);
+  a.approval_decision = s.Text(13);
+  a.approver = s.Text(14);
+  a.decided_at = s.Text(15);
+  a.outcome_seq = s.Int(16);
+  a.outcome_status = s.Text(17);
+  a.action_seq = s.Int(18);
+  return a;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir) {
+  sqlite3* db = nullptr;
+  const std::string path = dir + "/state.db";
+  if (sqlite3_open_v2(
+          path.c_str(), &db,
+          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+          nullptr) != SQLITE_OK) {
+    Status st = IoError("cannot open " + path + ": " +
+                        (db ? sqlite3_errmsg(db) : "out of memory"));
+    sqlite3_close(db);
+    return st;
+  }
+  std::unique_ptr<StateStore> s(new StateStore(db));
+  sqlite3_busy_timeout(db, 5000);
+  ACTLEDGER_RETURN_IF_ERROR(s->Exec(kSchema));
+  Stmt q(db, "SELECT value FROM meta WHERE key='applied_seq'");
+  if (q.ok() && q.Step() == SQLITE_ROW) s->applied_ = q.Int(0);
+  return s;
+}
+
+StateStore::~StateStore() { sqlite3_close(db_); }
+
+Status StateStore::Exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : "unknown error";
+    sqlite3_free(err);
+    return IoError("state.db: " + msg);
+  }
+  return Status::Ok();
+}
+
+Status StateStore::CatchUp(const Ledger& ledger) {
+  const uint64_t size = ledger.size();
+  if (applied_ + 1 >= static_cast<int64_t>(size)) {
+    if (applied_ + 1 > static_cast<int64_t>(size)) {
+      // The state is ahead of the ledger it was derived from: rebuild.
+      ACTLEDGER_RETURN_IF_ERROR(
+          Exec("DELETE FROM actions; DELETE FROM timeline; DELETE FROM roles; "
+               "DELETE FROM tokens; DELETE FROM policies; DELETE FROM meta;"));
+      applied_ = -1;
+    } else {
+      return Status::Ok();
+    }
+  }
+  ACTLEDGER_RETURN_IF_ERROR(Exec("BEGIN"));
+  for (uint64_t seq = static_cast<uint64_t>(applied_ + 1); seq < size; ++seq) {
+    Result<std::string> bytes = ledger.Get(seq);
+    Status st = bytes.ok() ? Apply(seq, *bytes) : bytes.status();
+    if (!st.ok()) {
+      (void)Exec("ROLLBACK");
+      Stmt q(db_, "SELECT value FROM meta WHERE key='applied_seq'");
+      applied_ = q.ok() && q.Step() == SQLITE_ROW ? q.Int(0) : -1;
+      return st;
+    }
+    if ((seq + 1) % 10000 == 0) {
+      ACTLEDGER_RETURN_IF_ERROR(Exec("COMMIT"));
+      ACTLEDGER_RETURN_IF_ERROR(Exec("BEGIN"));
+    }
+  }
+  return Exec("COMMIT");
+}
+
+Status StateStore::Apply(uint64_t seq, std::string_view canonical_record) {
+  if (static_cast<int64_t>(seq) != applied_ + 1) {
+    return Internal("state.db: applying seq " + std::to_string(seq) +
+                    " after " + std::to_string(applied_));
+  }
+  Result<Value> parsed = json::Parse(canonical_record);
+  if (!parsed.ok()) {
+    return DataLoss("record " + std::to_string(seq) +
+                    " is not valid JSON: " + parsed.status().message());
+  }
+  const Value& r = *parsed;
+  const std::string kind = Str(r.Find("kind"));
+  const std::string action_id = Str(r.Find("action_id"));
+  const std::string by = Str(r.Find("recorded_by"));
+  const std::string at = Str(r.Find("recorded_at"));
+  const int64_t s = static_cast<int64_t>(seq);
+
+  if (!action_id.empty() && (kind == "action" || kind == "proposal" ||
+                             kind == "approval" || kind == "outcome")) {
+    ACTLEDGER_RETURN_IF_ERROR(
+        Stmt(db_, "INSERT OR IGNORE INTO actions(action_id) VALUES(?)")
+            .Bind(1, action_id)
+            .Run("insert action"));
+    ACTLEDGER_RETURN_IF_ERROR(
+        Stmt(db_, "INSERT OR IGNORE INTO timeline(action_id, seq) VALUES(?,?)")
+            .Bind(1, action_id)
+            .Bind(2, s)
+            .Run("insert timeline"));
+  }
+  if (kind == "proposal") {
+    const Value* gate = r.Find("gate");
+    std::string roles = "[]";
+    if (gate != nullptr) {
+      if (const Value* ar = gate->Find("approver_roles")) {
+        roles = json::Canonical(*ar);
+      }
+    }
+    Stmt u(db_,
+           "UPDATE actions SET proposal_seq=?, proposed_by=?, action_type=?, "
+           "decision=?, tier=?, class=?, rule_id=?, policy_version=?, "
+           "reason=?, approver_roles=?, expires_at=? WHERE action_id=?");
+    u.Bind(1, s).Bind(2, by).Bind(3, StrPath(r, "action.type"));
+    u.Bind(4, gate ? StrPath(*gate, "decision") : "");
+    u.Bind(5, gate ? StrPath(*gate, "tier") : "");
+    u.Bind(6, gate ? StrPath(*gate, "class") : "");
+    u.Bind(7, gate ? StrPath(*gate, "rule.id") : "");
+    u.Bind(8, gate ? StrPath(*gate, "policy_version") : "");
+    u.Bind(9, gate ? StrPath(*gate, "reason") : "");
+    u.Bind(10, roles);
+    u.Bind(11, gate ? StrPath(*gate, "expires_at") : "");
+    u.Bind(12, action_id);
+    ACTLEDGER_RETURN_IF_ERROR(u.Run("update proposal"));
+  } else if (kind == "approval") {
+    Stmt u(db_,
+           "UPDATE actions SET approval_seq=?, approval_decision=?, "
+           "approver=?, decided_at=? WHERE action_id=? AND approval_seq IS "
+           "NULL");
+    u.Bind(1, s)
+        .Bind(2, StrPath(r, "approval.decision"))
+        .Bind(3, StrPath(r, "approval.approver.id"))
+        .Bind(4, StrPath(r, "approval.decided_at"))
+        .Bind(5, action_id);
+    ACTLEDGER_RETURN_IF_ERROR(u.Run("update approval"));
+  } else if (kind == "outcome") {
+    Stmt u(db_,
+           "UPDATE actions SET outcome_seq=?, outcome_status=? WHERE "
+           "action_id=?");
+    u.Bind(1, s).Bind(2, StrPath(r, "outcome.status")).Bind(3, action_id);
+    ACTLEDGER_RETURN_IF_ERROR(u.Run("update outcome"));
+  } else if (kind == "action") {
+    Stmt u(db_,
+           "UPDATE actions SET action_seq=?, action_type=coalesce(action_type,"
+           " ?), outcome_status=coalesce(outcome_status, ?) WHERE action_id=?");
+    u.Bind(1, s)
+        .Bind(2, StrPath(r, "action.type"))
+        .Bind(3, StrPath(r, "outcome.status"))
+        .Bind(4, action_id);
+    ACTLEDGER_RETURN_IF_ERROR(u.Run("update action"));
+  } else if (kind == "key") {
+    const Value* k = r.Find("key");
+    const std::string op = k ? StrPath(*k, "op") : "";
+    if (op == "role.grant") {
+      ACTLEDGER_RETURN_IF_ERROR(
+          Stmt(db_,
+               "INSERT OR REPLACE INTO roles(principal, role, granted_by, seq)"
+               " VALUES(?,?,?,?)")
+              .Bind(1, StrPath(*k, "principal"))
+              .Bind(2, StrPath(*k, "role"))
+              .Bind(3, by)
+              .Bind(4, s)
+              .Run("grant role"));
+    } else if (op == "role.revoke") {
+      ACTLEDGER_RETURN_IF_ERROR(
+          Stmt(db_, "DELETE FROM roles WHERE principal=? AND role=?")
+              .Bind(1, StrPath(*k, "principal"))
+              .Bind(2, StrPath(*k, "role"))
+              .Run("revoke role"));
+    } else if (op == "token.create") {
+      ACTLEDGER_RETURN_IF_ERROR(
+          Stmt(db_,
+               "INSERT OR REPLACE INTO tokens(token_id, token_sha256, "
+               "principal, created_by, created_seq) VALUES(?,?,?,?,?)")
+              .Bind(1, StrPath(*k, "token_id"))
+              .Bind(2, StrPath(*k, "token_sha256"))
+              .Bind(3, StrPath(*k, "principal"))
+              .Bind(4, by)
+              .Bind(5, s)
+              .Run("create token"));
+    } else if (op == "token.revoke") {
+      ACTLEDGER_RETURN_IF_ERROR(
+          Stmt(db_, "UPDATE tokens SET revoked_seq=? WHERE token_id=?")
+              .Bind(1, s)
+              .Bind(2, StrPath(*k, "token_id"))
+              .Run("revoke token"));
+    }
+  } else if (kind == "policy") {
+    const Value* p = r.Find("policy");
+    ACTLEDGER_RETURN_IF_ERROR(
+        Stmt(db_,
+             "INSERT OR REPLACE INTO policies(seq, name, version, sha256, "
+             "activated_by, activated_at) VALUES(?,?,?,?,?,?)")
+            .Bind(1, s)
+            .Bind(2, p ? StrPath(*p, "name") : "")
+            .Bind(3, p ? StrPath(*p, "version") : "")
+            .Bind(4, p ? StrPath(*p, "sha256") : "")
+            .Bind(5, by)
+            .Bind(6, at)
+            .Run("activate policy"));
+  }
+  ACTLEDGER_RETURN_IF_ERROR(
+      Stmt(db_,
+           "INSERT OR REPLACE INTO meta(key, value) VALUES('applied_seq', ?)")
+          .Bind(1, s)
+          .Run("advance"));
+  applied_ = s;
+  return Status::Ok();
+}
+
+Result<std::optional<ActionState>> StateStore::Action(
+    const std::string& action_id) {
+  std::string sql = std::string("SELECT ") + kActionColumns +
+                    " FROM actions WHERE action_id=?";
+  Stmt q(db_, sql.c_str());
+  if (!q.ok()) return SqlError(db_, "query action");
+  q.Bind(1, action_id);
+  if (q.Step() != SQLITE_ROW) return std::optional<ActionState>();
+  ActionState a = ReadAction(q);
+  Stmt t(db_, "SELECT seq FROM timeline WHERE action_id=? ORDER BY seq");
+  t.Bind(1, action_id);
+  while (t.Step() == SQLITE_ROW) a.timeline.push_back(t.Int(0));
+  return std::optional<ActionState>(std::move(a));
+}
+
+Result<std::vector<ActionState>> StateStore::Approvals(bool pending_only) {
+  std::string sql = std::string("SELECT ") + kActionColumns +
+                    " FROM actions WHERE decision='pending_approval'" +
+                    (pending_only ? " AND approval_seq IS NULL" : "") +
+                    " ORDER BY proposal_seq";
+  Stmt q(db_, sql.c_str());
+  if (!q.ok()) return SqlError(db_, "query approvals");
+  std::vector<ActionState> out;
+  while (q.Step() == SQLITE_ROW) out.push_back(ReadAction(q));
+  return out;
+}
+
+Result<std::vector<std::string>> StateStore::Roles(
+    const std::string& principal) {
+  Stmt q(db_, "SELECT role FROM roles WHERE principal=? ORDER BY role");
+  if (!q.ok()) return SqlError(db_, "query roles");
+  q.Bind(1, principal);
+  std::vector<std::string> out;
+  while (q.Step() == SQLITE_ROW) out.push_back(q.Text(0));
+  return out;
+}
+
+Result<std::optional<TokenInfo>> StateStore::TokenBySha256(
+    const std::string& sha256) {
+  Stmt q(db_,
+         "SELECT token_id, principal, created_by, created_seq, revoked_seq "
+         "FROM tokens WHERE token_sha256=?");
+  if (!q.ok()) return SqlError(db_, "query token");
+  q.Bind(1, sha256);
+  if (q.Step() != SQLITE_ROW) return std::optional<TokenInfo>();
+  TokenInfo t{q.Text(0), q.Text(1), q.Text(2), q.Int(3), q.Int(4)};
+  return std::optional<TokenInfo>(t);
+}
+
+Result<std::vector<TokenInfo>> StateStore::Tokens() {
+  Stmt q(db_,
+         "SELECT token_id, principal, created_by, created_seq, revoked_seq "
+         "FROM tokens ORDER BY created_seq");
+  if (!q.ok()) return SqlError(db_, "query tokens");
+  std::vector<TokenInfo> out;
+  while (q.Step() == SQLITE_ROW) {
+    out.push_back(
+        TokenInfo{q.Text(0), q.Text(1), q.Text(2), q.Int(3), q.Int(4)});
+  }
+  return out;
+}
+
+Result<std::optional<PolicyInfo>> StateStore::ActivePolicy() {
+  ACTLEDGER_ASSIGN_OR_RETURN(std::vector<PolicyInfo> all, Policies());
+  if (all.empty()) return std::optional<PolicyInfo>();
+  return std::optional<PolicyInfo>(all.back());
+}
+
+Result<std::vector<PolicyInfo>> StateStore::Policies() {
+  Stmt q(db_,
+         "SELECT seq, name, version, sha256, activated_by, activated_at FROM "
+         "policies ORDER BY seq");
+  if (!q.ok()) return SqlError(db_, "query policies");
+  std::vector<PolicyInfo> out;
+  while (q.Step() == SQLITE_ROW) {
+    out.push_back(PolicyInfo{q.Int(0), q.Text(1), q.Text(2), q.Text(3),
+                             q.Text(4), q.Text(5)});
+  }
+  return out;
+}
+
+Result<std::vector<int64_t>> StateStore::ProposalSeqs() {
+  Stmt q(db_,
+         "SELECT proposal_seq FROM actions WHERE proposal_seq IS NOT NULL "
+         "ORDER BY proposal_seq");
+  if (!q.ok()) return SqlError(db_, "query proposals");
+  std::vector<int64_t> out;
+  while (q.Step() == SQLITE_ROW) out.push_back(q.Int(0));
+  return out;
+}
+
+}  // namespace actledger::state

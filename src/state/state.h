@@ -1,0 +1,101 @@
+// The gate's state: who may do what and where each action stands, derived
+// from the ledger's records into SQLite (DIR/state.db).
+//
+// The ledger is the truth; this is a projection of it. Apply() folds
+// records in seq order; CatchUp() applies whatever the ledger holds beyond
+// the last applied seq, so a deleted or stale state.db is rebuilt from the
+// log. Only this module includes SQLite.
+//
+// Thread safety: not thread-safe; one per process, used by the writer.
+#ifndef ACTLEDGER_STATE_STATE_H_
+#define ACTLEDGER_STATE_STATE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actledger/json.h"
+#include "actledger/ledger.h"
+#include "actledger/status.h"
+
+struct sqlite3;
+
+namespace actledger::state {
+
+// Where an action stands, merged from its records.
+struct ActionState {
+  std::string action_id;
+  int64_t proposal_seq = -1;
+  std::string proposed_by;
+  std::string action_type;
+  std::string decision;  // allow | pending_approval | deny (gate), or ""
+  std::string tier;
+  std::string class_name;
+  std::string rule_id;
+  std::string policy_version;
+  std::string reason;
+  std::vector<std::string> approver_roles;
+  std::string expires_at;  // RFC 3339, for pending proposals
+  int64_t approval_seq = -1;
+  std::string approval_decision;  // approve | reject
+  std::string approver;
+  std::string decided_at;
+  int64_t outcome_seq = -1;
+  std::string outcome_status;
+  int64_t action_seq = -1;        // a complete `action` record, if any
+  std::vector<int64_t> timeline;  // every seq of this action, ascending
+};
+
+struct TokenInfo {
+  std::string token_id;
+  std::string principal;
+  std::string created_by;
+  int64_t created_seq = -1;
+  int64_t revoked_seq = -1;
+};
+
+struct PolicyInfo {
+  int64_t seq = -1;
+  std::string name;
+  std::string version;
+  std::string sha256;
+  std::string activated_by;
+  std::string activated_at;
+};
+
+class StateStore {
+ public:
+  // Opens (creating) DIR/state.db.
+  static Result<std::unique_ptr<StateStore>> Open(const std::string& dir);
+  ~StateStore();
+
+  // Applies records [applied_seq()+1, ledger.size()).
+  Status CatchUp(const Ledger& ledger);
+  // Applies one record. Precondition: seq == applied + 1.
+  Status Apply(uint64_t seq, std::string_view canonical_record);
+  int64_t applied_seq() const { return applied_; }
+
+  Result<std::optional<ActionState>> Action(const std::string& action_id);
+  // Pending proposals (decision pending_approval, no approval yet), oldest
+  // first; when `all`, every proposal that needed approval.
+  Result<std::vector<ActionState>> Approvals(bool pending_only);
+  Result<std::vector<std::string>> Roles(const std::string& principal);
+  Result<std::optional<TokenInfo>> TokenBySha256(const std::string& sha256);
+  Result<std::vector<TokenInfo>> Tokens();
+  Result<std::optional<PolicyInfo>> ActivePolicy();
+  Result<std::vector<PolicyInfo>> Policies();
+  // Proposals in [from, to) of occurred/recorded time, for what-if replays.
+  Result<std::vector<int64_t>> ProposalSeqs();
+
+ private:
+  explicit StateStore(sqlite3* db) : db_(db) {}
+  Status Exec(const char* sql);
+  sqlite3* db_;
+  int64_t applied_ = -1;
+};
+
+}  // namespace actledger::state
+
+#endif  // ACTLEDGER_STATE_STATE_H_
