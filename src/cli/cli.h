@@ -17,6 +17,8 @@ struct GlobalOptions {
   std::string data_dir;  // --data, $ACTLEDGER_DATA, ./actledger-data
   bool strict = false;
   size_t max_record_bytes = 256 * 1024;
+  // --token or $ACTLEDGER_TOKEN: act as that token's principal.
+  std::string token;
 };
 
 // "local:<OS user name>": the principal of the local CLI.

@@ -25,6 +25,27 @@ int RunVerify(const GlobalOptions& g, const std::string& trusted_file,
               const std::string& verifier_key, bool json);
 int RunDemo(const GlobalOptions& g, uint64_t count);
 
+int RunPolicyCheck(const std::string& file);
+int RunPolicyActivate(const GlobalOptions& g, const std::string& file);
+int RunPolicyShow(const GlobalOptions& g);
+int RunPolicyWhatIf(const GlobalOptions& g, const std::string& file,
+                    const std::string& from, const std::string& to);
+int RunGate(const GlobalOptions& g, const std::string& input);
+int RunDecide(const GlobalOptions& g, const std::string& action_id,
+              bool approve, const std::string& reason);
+int RunOutcome(const GlobalOptions& g, const std::string& action_id,
+               const std::string& input);
+int RunAction(const GlobalOptions& g, const std::string& action_id,
+              const std::string& wait);
+int RunApprovals(const GlobalOptions& g, const std::string& status);
+int RunTokenCreate(const GlobalOptions& g, const std::string& principal);
+int RunTokenList(const GlobalOptions& g);
+int RunTokenRevoke(const GlobalOptions& g, const std::string& token_id);
+int RunPrincipal(const GlobalOptions& g, const std::string& principal,
+                 const std::string& role, bool grant);
+// Grants `admin` to the local OS user of a new ledger.
+Status BootstrapAdmin(const GlobalOptions& g);
+
 }  // namespace actledger::cli
 
 #endif  // ACTLEDGER_CLI_COMMANDS_H_

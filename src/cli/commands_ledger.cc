@@ -58,6 +58,9 @@ void PrintRecovery(const Ledger& l) {
 int RunInit(const GlobalOptions& g, const InitOptions& o) {
   Status st = Ledger::Init(g.data_dir, o);
   if (!st.ok()) return Fail(st);
+  // The OS user who creates the ledger administers it (a `key` record).
+  st = BootstrapAdmin(g);
+  if (!st.ok()) return Fail(st);
   auto l = Ledger::OpenForRead(g.data_dir);
   if (!l.ok()) return Fail(l.status());
   std::printf("{\"data\":%s,\"origin\":%s,\"verifier_key\":%s}\n",

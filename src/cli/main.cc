@@ -28,6 +28,11 @@ int main(int argc, char** argv) {
       "--data", g.data_dir,
       "Data directory (default $ACTLEDGER_DATA or ./actledger-data)");
 
+  if (const char* t = std::getenv("ACTLEDGER_TOKEN"); t != nullptr) g.token = t;
+  app.add_option("--token", g.token,
+                 "Act as this token's principal (default $ACTLEDGER_TOKEN; "
+                 "without one: local:<OS user>)");
+
   std::string input = "-";
   auto* init =
       app.add_subcommand("init", "Create a ledger and its Ed25519 key");
@@ -117,6 +122,66 @@ int main(int argc, char** argv) {
   gen->add_option("--incomplete", gen_incomplete,
                   "Fraction of records with missing parts");
 
+  // The approval gate.
+  auto* policy = app.add_subcommand("policy", "The approval policy");
+  policy->require_subcommand(1);
+  std::string policy_file, from, to;
+  auto* policy_check =
+      policy->add_subcommand("check", "Load and lint a policy file");
+  policy_check->add_option("file", policy_file, "Policy YAML")->required();
+  auto* policy_activate = policy->add_subcommand(
+      "activate", "Make a policy file the active policy (admin)");
+  policy_activate->add_option("file", policy_file, "Policy YAML")->required();
+  auto* policy_show = policy->add_subcommand("show", "Print the active policy");
+  auto* policy_whatif = policy->add_subcommand(
+      "whatif", "Replay past proposals against a candidate policy");
+  policy_whatif->add_option("file", policy_file, "Policy YAML")->required();
+  policy_whatif->add_option("--from", from,
+                            "Only proposals recorded at or after (RFC 3339)");
+  policy_whatif->add_option("--to", to, "... and before (RFC 3339)");
+
+  auto* gate = app.add_subcommand(
+      "gate", "Proposals in (NDJSON); one gate decision per line out");
+  gate->add_option("file", input, "Input file, or - for standard input");
+  std::string action_id, reason, wait, status = "pending";
+  auto* approve = app.add_subcommand("approve", "Approve a pending action");
+  approve->add_option("action_id", action_id, "Action id")->required();
+  approve->add_option("--reason", reason, "Why");
+  auto* reject = app.add_subcommand("reject", "Reject a pending action");
+  reject->add_option("action_id", action_id, "Action id")->required();
+  reject->add_option("--reason", reason, "Why (required)")->required();
+  auto* outcome = app.add_subcommand(
+      "outcome", "Record the downstream outcome (field 7) of an action");
+  outcome->add_option("action_id", action_id, "Action id")->required();
+  outcome->add_option("file", input, "Outcome JSON file, or - for stdin");
+  auto* action = app.add_subcommand(
+      "action", "The merged view, status and timeline of an action");
+  action->add_option("action_id", action_id, "Action id")->required();
+  action->add_option("--wait", wait,
+                     "Block while pending approval, up to this long (30s, 5m)");
+  auto* approvals = app.add_subcommand("approvals", "The approvers' inbox");
+  approvals->add_option("--status", status, "pending (default) or all");
+
+  auto* token = app.add_subcommand("token", "Bearer tokens (admin)");
+  token->require_subcommand(1);
+  std::string principal, role, token_id;
+  auto* token_create = token->add_subcommand(
+      "create", "Create a token for a principal; printed once");
+  token_create->add_option("--principal", principal, "Principal")->required();
+  auto* token_list =
+      token->add_subcommand("list", "List tokens (never the secrets)");
+  auto* token_revoke = token->add_subcommand("revoke", "Revoke a token");
+  token_revoke->add_option("token_id", token_id, "Token id")->required();
+  auto* principal_cmd =
+      app.add_subcommand("principal", "Roles of principals (admin)");
+  principal_cmd->require_subcommand(1);
+  auto* grant = principal_cmd->add_subcommand("grant", "Grant a role");
+  grant->add_option("principal", principal, "Principal")->required();
+  grant->add_option("--role", role, "Role")->required();
+  auto* revoke = principal_cmd->add_subcommand("revoke", "Revoke a role");
+  revoke->add_option("principal", principal, "Principal")->required();
+  revoke->add_option("--role", role, "Role")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -136,5 +201,20 @@ int main(int argc, char** argv) {
   if (*verify) return RunVerify(g, trusted, vkey, verify_json);
   if (*demo) return RunDemo(g, count);
   if (*gen) return RunGen(gen_seed, gen_count, gen_incomplete);
+  if (*policy_check) return RunPolicyCheck(policy_file);
+  if (*policy_activate) return RunPolicyActivate(g, policy_file);
+  if (*policy_show) return RunPolicyShow(g);
+  if (*policy_whatif) return RunPolicyWhatIf(g, policy_file, from, to);
+  if (*gate) return RunGate(g, input);
+  if (*approve) return RunDecide(g, action_id, true, reason);
+  if (*reject) return RunDecide(g, action_id, false, reason);
+  if (*outcome) return RunOutcome(g, action_id, input);
+  if (*action) return RunAction(g, action_id, wait);
+  if (*approvals) return RunApprovals(g, status);
+  if (*token_create) return RunTokenCreate(g, principal);
+  if (*token_list) return RunTokenList(g);
+  if (*token_revoke) return RunTokenRevoke(g, token_id);
+  if (*grant) return RunPrincipal(g, principal, role, true);
+  if (*revoke) return RunPrincipal(g, principal, role, false);
   return 2;
 }
