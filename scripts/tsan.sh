@@ -19,14 +19,6 @@ cmake --build --preset tsan -j"$jobs" --target ledger_test
 filter='LedgerGroupCommit.*:LedgerSegments.*:LedgerVerifyConcurrent.*'
 filter+=':LedgerCrash.*:LedgerTornTail.*'
 filter+=':LedgerInit.*:LedgerOpen.*:LedgerAppend.*:LedgerGet.*:LedgerProofs.*'
-# Excluded until its kill window scales with the build: it kills forked
-# appenders 5-200 ms after the fork, and under ThreadSanitizer opening the
-# ledger alone takes longer, so no cycle acknowledges a record and the test
-# fails its own "some records were acknowledged" check (no race involved).
-# TSAN_ALL=1 runs it anyway.
-if [[ -z ${TSAN_ALL:-} ]]; then
-  filter+='-LedgerCrash.KilledWriterLosesNoAcknowledgedRecord'
-fi
 
 tsan_options="halt_on_error=1 second_deadlock_stack=1 history_size=4"
 if [[ -f tests/tsan.supp ]]; then

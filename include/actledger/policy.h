@@ -24,11 +24,10 @@
 //       description: ...
 //       applies_to: ["payment.refund"] # required, non-empty list of globs
 //       when: 'action.amount.value < 100'  # absent: the rule always matches
-//       decision: auto_approve         # required: auto_approve|require_human|deny
-//       approver_roles: [finance-ops]  # who may approve when this rule pends
-//       owner: Finance Operations
-//       approved_by: cfo@acme.example
-//       approved_at: 2026-03-01        # YYYY-MM-DD
+//       decision: auto_approve         # required:
+//       auto_approve|require_human|deny approver_roles: [finance-ops]  # who
+//       may approve when this rule pends owner: Finance Operations approved_by:
+//       cfo@acme.example approved_at: 2026-03-01        # YYYY-MM-DD
 //       review_every: 90d              # s, m, h, d, w, mo, y
 //       last_reviewed: 2026-09-01
 //   retention: ...                     # read by the retention module, not here

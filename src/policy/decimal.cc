@@ -17,8 +17,10 @@ bool AllDigits(std::string_view s) {
 
 Decimal Normalize(bool negative, std::string_view int_part,
                   std::string_view frac_part) {
-  while (!int_part.empty() && int_part.front() == '0') int_part.remove_prefix(1);
-  while (!frac_part.empty() && frac_part.back() == '0') frac_part.remove_suffix(1);
+  while (!int_part.empty() && int_part.front() == '0')
+    int_part.remove_prefix(1);
+  while (!frac_part.empty() && frac_part.back() == '0')
+    frac_part.remove_suffix(1);
   Decimal d;
   d.int_digits = int_part;
   d.frac_digits = frac_part;
@@ -58,8 +60,8 @@ std::optional<Decimal> Decimal::Parse(std::string_view text) {
 
 Decimal Decimal::FromDouble(double d, char (&buffer)[kDoubleBufferSize]) {
   assert(std::isfinite(d));
-  auto [end, ec] =
-      std::to_chars(buffer, buffer + kDoubleBufferSize, d, std::chars_format::fixed);
+  auto [end, ec] = std::to_chars(buffer, buffer + kDoubleBufferSize, d,
+                                 std::chars_format::fixed);
   assert(ec == std::errc());
   (void)ec;
   std::optional<Decimal> dec = Parse(std::string_view(buffer, end - buffer));

@@ -21,7 +21,8 @@ bool ParseUint(std::string_view s, int64_t max, int64_t* out) {
 }
 
 unsigned DaysInMonth(int64_t year, unsigned month) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30,
+                                       31, 31, 30, 31, 30, 31};
   if (month == 2) {
     const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     return leap ? 29 : 28;
@@ -56,21 +57,29 @@ Result<Duration> Duration::Parse(std::string_view text) {
   } else if (unit == "y") {
     d.unit = Unit::kYears;
   } else {
-    return InvalidArgument("duration \"" + std::string(text) +
-                           "\" has an unknown unit (use s, m, h, d, w, mo or y)");
+    return InvalidArgument(
+        "duration \"" + std::string(text) +
+        "\" has an unknown unit (use s, m, h, d, w, mo or y)");
   }
   return d;
 }
 
 int64_t Duration::ToSeconds() const {
   switch (unit) {
-    case Unit::kSeconds: return count;
-    case Unit::kMinutes: return count * 60;
-    case Unit::kHours: return count * 3600;
-    case Unit::kDays: return count * kDay;
-    case Unit::kWeeks: return count * 7 * kDay;
-    case Unit::kMonths: return count * 30 * kDay;
-    case Unit::kYears: return count * 365 * kDay;
+    case Unit::kSeconds:
+      return count;
+    case Unit::kMinutes:
+      return count * 60;
+    case Unit::kHours:
+      return count * 3600;
+    case Unit::kDays:
+      return count * kDay;
+    case Unit::kWeeks:
+      return count * 7 * kDay;
+    case Unit::kMonths:
+      return count * 30 * kDay;
+    case Unit::kYears:
+      return count * 365 * kDay;
   }
   return 0;
 }
@@ -80,8 +89,8 @@ UtcTime Duration::AddTo(UtcTime t) const {
     t.seconds += ToSeconds();
     return t;
   }
-  const int64_t day_index = t.seconds >= 0 ? t.seconds / kDay
-                                           : -((-t.seconds + kDay - 1) / kDay);
+  const int64_t day_index =
+      t.seconds >= 0 ? t.seconds / kDay : -((-t.seconds + kDay - 1) / kDay);
   const int64_t second_of_day = t.seconds - day_index * kDay;
   int64_t y;
   unsigned m, d;
@@ -106,7 +115,9 @@ Result<UtcTime> ParseDate(std::string_view text) {
                            "\" must be a calendar date YYYY-MM-DD");
   }
   UtcTime t;
-  t.seconds = DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)) * kDay;
+  t.seconds =
+      DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)) *
+      kDay;
   return t;
 }
 

@@ -11,7 +11,15 @@
 namespace actledger::policy {
 
 struct Duration {
-  enum class Unit { kSeconds, kMinutes, kHours, kDays, kWeeks, kMonths, kYears };
+  enum class Unit {
+    kSeconds,
+    kMinutes,
+    kHours,
+    kDays,
+    kWeeks,
+    kMonths,
+    kYears
+  };
   int64_t count = 0;
   Unit unit = Unit::kSeconds;
 

@@ -21,8 +21,26 @@ namespace actledger::policy {
 namespace {
 
 enum class Tok {
-  kEnd, kNumber, kString, kIdent, kLParen, kRParen, kLBracket, kRBracket,
-  kComma, kDot, kNot, kAnd, kOr, kEq, kNe, kLt, kLe, kGt, kGe, kMinus,
+  kEnd,
+  kNumber,
+  kString,
+  kIdent,
+  kLParen,
+  kRParen,
+  kLBracket,
+  kRBracket,
+  kComma,
+  kDot,
+  kNot,
+  kAnd,
+  kOr,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kMinus,
 };
 
 struct Token {
@@ -34,7 +52,7 @@ struct Token {
 constexpr int kMaxDepth = 64;
 
 constexpr std::array<std::string_view, 11> kRoots = {
-    "action",  "subject",  "trigger", "model",     "ai_output", "context",
+    "action",   "subject", "trigger", "model",     "ai_output", "context",
     "approval", "outcome", "labels",  "action_id", "kind"};
 
 bool IsIdentStart(char c) {
@@ -42,6 +60,17 @@ bool IsIdentStart(char c) {
 }
 bool IsIdentChar(char c) { return IsIdentStart(c) || (c >= '0' && c <= '9'); }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Byte equality without a libc call for the short strings policies compare
+// (currencies, country codes, statuses, JSON keys).
+inline bool BytesEqual(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.size() > 16) return std::memcmp(a.data(), b.data(), a.size()) == 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
 
 void AppendUtf8(uint32_t cp, std::string* out) {
   if (cp < 0x80) {
@@ -64,8 +93,8 @@ bool Lex(std::string_view s, std::vector<Token>* tokens, ExprError* error) {
   };
   size_t i = 0;
   while (true) {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
-                            s[i] == '\r')) {
+    while (i < s.size() &&
+           (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) {
       ++i;
     }
     Token t;
@@ -80,13 +109,15 @@ bool Lex(std::string_view s, std::vector<Token>* tokens, ExprError* error) {
     if (IsDigit(c)) {
       size_t j = i;
       while (j < s.size() && IsDigit(s[j])) ++j;
-      if (j < s.size() && s[j] == '.' && j + 1 < s.size() && IsDigit(s[j + 1])) {
+      if (j < s.size() && s[j] == '.' && j + 1 < s.size() &&
+          IsDigit(s[j + 1])) {
         ++j;
         while (j < s.size() && IsDigit(s[j])) ++j;
       }
       if (j < s.size() && (IsIdentChar(s[j]) || s[j] == '.')) {
-        return fail(j, "malformed number: numbers are exact decimals like "
-                       "100 or 99.99 (no exponent, no trailing dot)");
+        return fail(j,
+                    "malformed number: numbers are exact decimals like "
+                    "100 or 99.99 (no exponent, no trailing dot)");
       }
       t.kind = Tok::kNumber;
       t.text = std::string(s.substr(i, j - i));
@@ -115,15 +146,28 @@ bool Lex(std::string_view s, std::vector<Token>* tokens, ExprError* error) {
         if (j + 1 >= s.size()) return fail(i, "unterminated string literal");
         const char e = s[j + 1];
         switch (e) {
-          case '\\': out.push_back('\\'); break;
-          case '"': out.push_back('"'); break;
-          case '\'': out.push_back('\''); break;
-          case 'n': out.push_back('\n'); break;
-          case 'r': out.push_back('\r'); break;
-          case 't': out.push_back('\t'); break;
+          case '\\':
+            out.push_back('\\');
+            break;
+          case '"':
+            out.push_back('"');
+            break;
+          case '\'':
+            out.push_back('\'');
+            break;
+          case 'n':
+            out.push_back('\n');
+            break;
+          case 'r':
+            out.push_back('\r');
+            break;
+          case 't':
+            out.push_back('\t');
+            break;
           case 'u': {
             uint32_t cp = 0;
-            if (j + 6 > s.size()) return fail(j, "bad \\u escape: need 4 hex digits");
+            if (j + 6 > s.size())
+              return fail(j, "bad \\u escape: need 4 hex digits");
             for (size_t k = j + 2; k < j + 6; ++k) {
               const char h = s[k];
               cp <<= 4;
@@ -138,8 +182,9 @@ bool Lex(std::string_view s, std::vector<Token>* tokens, ExprError* error) {
               }
             }
             if (cp >= 0xD800 && cp <= 0xDFFF) {
-              return fail(j, "bad \\u escape: surrogate code points are not "
-                             "characters");
+              return fail(j,
+                          "bad \\u escape: surrogate code points are not "
+                          "characters");
             }
             AppendUtf8(cp, &out);
             j += 4;
@@ -156,13 +201,27 @@ bool Lex(std::string_view s, std::vector<Token>* tokens, ExprError* error) {
     } else {
       size_t len = 1;
       switch (c) {
-        case '(': t.kind = Tok::kLParen; break;
-        case ')': t.kind = Tok::kRParen; break;
-        case '[': t.kind = Tok::kLBracket; break;
-        case ']': t.kind = Tok::kRBracket; break;
-        case ',': t.kind = Tok::kComma; break;
-        case '.': t.kind = Tok::kDot; break;
-        case '-': t.kind = Tok::kMinus; break;
+        case '(':
+          t.kind = Tok::kLParen;
+          break;
+        case ')':
+          t.kind = Tok::kRParen;
+          break;
+        case '[':
+          t.kind = Tok::kLBracket;
+          break;
+        case ']':
+          t.kind = Tok::kRBracket;
+          break;
+        case ',':
+          t.kind = Tok::kComma;
+          break;
+        case '.':
+          t.kind = Tok::kDot;
+          break;
+        case '-':
+          t.kind = Tok::kMinus;
+          break;
         case '!':
           if (two('=')) {
             t.kind = Tok::kNe;
@@ -206,11 +265,16 @@ bool Lex(std::string_view s, std::vector<Token>* tokens, ExprError* error) {
 
 std::string Describe(const Token& t) {
   switch (t.kind) {
-    case Tok::kEnd: return "end of expression";
-    case Tok::kNumber: return "number " + t.text;
-    case Tok::kString: return "string literal";
-    case Tok::kIdent: return "\"" + t.text + "\"";
-    default: return "'" + t.text + "'";
+    case Tok::kEnd:
+      return "end of expression";
+    case Tok::kNumber:
+      return "number " + t.text;
+    case Tok::kString:
+      return "string literal";
+    case Tok::kIdent:
+      return "\"" + t.text + "\"";
+    default:
+      return "'" + t.text + "'";
   }
 }
 
@@ -288,7 +352,9 @@ class ExprParser {
     if (depth > kMaxDepth) return Fail(at, "expression nested too deeply");
     return true;
   }
-  int Depth(int node) const { return depth_.size() > size_t(node) ? depth_[node] : 0; }
+  int Depth(int node) const {
+    return depth_.size() > size_t(node) ? depth_[node] : 0;
+  }
   int AddWithDepth(Node n, int depth) {
     const int id = Add(n);
     depth_.resize(id + 1);
@@ -325,7 +391,8 @@ class ExprParser {
       if (!ParseRel(depth + 1, &right)) return false;
       const int d = std::max(Depth(left), Depth(right)) + 1;
       if (!CheckDepth(d, out_->nodes_[left].begin)) return false;
-      Node n = Make(Op::kAnd, out_->nodes_[left].begin, out_->nodes_[right].end);
+      Node n =
+          Make(Op::kAnd, out_->nodes_[left].begin, out_->nodes_[right].end);
       n.a = left;
       n.b = right;
       left = AddWithDepth(n, d);
@@ -336,19 +403,32 @@ class ExprParser {
 
   static bool RelOp(const Token& t, Op* op) {
     switch (t.kind) {
-      case Tok::kEq: *op = Op::kEq; return true;
-      case Tok::kNe: *op = Op::kNe; return true;
-      case Tok::kLt: *op = Op::kLt; return true;
-      case Tok::kLe: *op = Op::kLe; return true;
-      case Tok::kGt: *op = Op::kGt; return true;
-      case Tok::kGe: *op = Op::kGe; return true;
+      case Tok::kEq:
+        *op = Op::kEq;
+        return true;
+      case Tok::kNe:
+        *op = Op::kNe;
+        return true;
+      case Tok::kLt:
+        *op = Op::kLt;
+        return true;
+      case Tok::kLe:
+        *op = Op::kLe;
+        return true;
+      case Tok::kGt:
+        *op = Op::kGt;
+        return true;
+      case Tok::kGe:
+        *op = Op::kGe;
+        return true;
       case Tok::kIdent:
         if (t.text == "in") {
           *op = Op::kIn;
           return true;
         }
         return false;
-      default: return false;
+      default:
+        return false;
     }
   }
 
@@ -429,7 +509,8 @@ class ExprParser {
       }
       if (Peek().kind != Tok::kRParen) {
         return Fail(Peek().begin,
-                    name.text + "() takes " + (arity ? "one argument" : "no arguments") +
+                    name.text + "() takes " +
+                        (arity ? "one argument" : "no arguments") +
                         ": expected ')', found " + Describe(Peek()));
       }
       const uint32_t end = Next().end;
@@ -448,13 +529,15 @@ class ExprParser {
     std::optional<Decimal> dec = Decimal::Parse(t.text);
     if (!dec) return Fail(t.begin, "malformed number " + t.text);
     Node n = Make(Op::kNumber, begin, t.end);
-    n.negative = negative && !(dec->int_digits.empty() && dec->frac_digits.empty());
+    n.negative =
+        negative && !(dec->int_digits.empty() && dec->frac_digits.empty());
     std::tie(n.off, n.len) = Intern(dec->int_digits);
     std::tie(n.off2, n.len2) = Intern(dec->frac_digits);
     if (dec->int_digits.size() + dec->frac_digits.size() <= 15) {
       const std::string& digits = t.text;
       double v = 0;
-      auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+      auto [ptr, ec] =
+          std::from_chars(digits.data(), digits.data() + digits.size(), v);
       if (ec == std::errc() && ptr == digits.data() + digits.size()) {
         n.has_double = true;
         n.double_value = negative ? -v : v;
@@ -509,8 +592,8 @@ class ExprParser {
           }
         }
         if (Peek().kind != Tok::kRBracket) {
-          return Fail(Peek().begin, "expected ',' or ']' in list, found " +
-                                        Describe(Peek()));
+          return Fail(Peek().begin,
+                      "expected ',' or ']' in list, found " + Describe(Peek()));
         }
         const uint32_t end = Next().end;
         Node n = Make(Op::kList, t.begin, end);
@@ -543,8 +626,9 @@ class ExprParser {
       Next();
       if (t.text == "has") {
         if (Peek().kind != Tok::kIdent) {
-          return Fail(Peek().begin, "has() takes a field path, like "
-                                    "has(action.amount)");
+          return Fail(Peek().begin,
+                      "has() takes a field path, like "
+                      "has(action.amount)");
         }
         int path;
         if (!ParsePath(&path)) return false;
@@ -560,7 +644,8 @@ class ExprParser {
           return Fail(Peek().begin, "size() takes one argument");
         }
         if (!ParseOr(depth + 1, &arg)) return false;
-        if (!Expect(Tok::kRParen, "')': size() takes one argument")) return false;
+        if (!Expect(Tok::kRParen, "')': size() takes one argument"))
+          return false;
         Node n = Make(Op::kSize, t.begin, toks_[pos_ - 1].end);
         n.a = arg;
         *out = AddWithDepth(n, Depth(arg) + 1);
@@ -646,12 +731,10 @@ const json::Value* PathCache::Resolve(int id) {
   const json::Value* parent = Resolve(table_.parent(id));
   const json::Value* v = nullptr;
   if (parent != nullptr && parent->is_object()) {
-    // json::Value::Find, with a cheap first-byte test before memcmp: most
-    // keys of a record share a length with some segment.
+    // json::Value::Find, inlined for short keys.
     const std::string& seg = table_.segment(id);
     for (const auto& [key, value] : parent->as_object()) {
-      if (key.size() == seg.size() && key[0] == seg[0] &&
-          std::memcmp(key.data(), seg.data(), seg.size()) == 0) {
+      if (BytesEqual(key, seg)) {
         v = &value;
         break;
       }
@@ -686,7 +769,15 @@ namespace {
 
 struct Val {
   enum class K : uint8_t {
-    kMissing, kNull, kBool, kDouble, kDecimal, kString, kArray, kObject, kList,
+    kMissing,
+    kNull,
+    kBool,
+    kDouble,
+    kDecimal,
+    kString,
+    kArray,
+    kObject,
+    kList,
   };
   K k = K::kMissing;
   bool b = false;
@@ -698,15 +789,22 @@ struct Val {
 
 const char* KindName(Val::K k) {
   switch (k) {
-    case Val::K::kMissing: return "missing field";
-    case Val::K::kNull: return "null";
-    case Val::K::kBool: return "boolean";
+    case Val::K::kMissing:
+      return "missing field";
+    case Val::K::kNull:
+      return "null";
+    case Val::K::kBool:
+      return "boolean";
     case Val::K::kDouble:
-    case Val::K::kDecimal: return "number";
-    case Val::K::kString: return "string";
+    case Val::K::kDecimal:
+      return "number";
+    case Val::K::kString:
+      return "string";
     case Val::K::kArray:
-    case Val::K::kList: return "list";
-    case Val::K::kObject: return "object";
+    case Val::K::kList:
+      return "list";
+    case Val::K::kObject:
+      return "object";
   }
   return "?";
 }
@@ -719,7 +817,9 @@ Val FromJson(const json::Value* v) {
   Val r;
   if (v == nullptr) return r;
   switch (v->type()) {
-    case json::Value::Type::kNull: r.k = Val::K::kNull; break;
+    case json::Value::Type::kNull:
+      r.k = Val::K::kNull;
+      break;
     case json::Value::Type::kBool:
       r.k = Val::K::kBool;
       r.b = v->as_bool();
@@ -830,15 +930,20 @@ class ExprEvaluator {
   bool AsDecimal(const Val& v, Decimal* out,
                  char (&buf)[Decimal::kDoubleBufferSize]) const {
     switch (v.k) {
-      case Val::K::kDecimal: *out = LiteralDecimal(v.node); return true;
-      case Val::K::kDouble: *out = Decimal::FromDouble(v.d, buf); return true;
+      case Val::K::kDecimal:
+        *out = LiteralDecimal(v.node);
+        return true;
+      case Val::K::kDouble:
+        *out = Decimal::FromDouble(v.d, buf);
+        return true;
       case Val::K::kString: {
         std::optional<Decimal> d = Decimal::Parse(v.s);
         if (!d) return false;
         *out = *d;
         return true;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
 
@@ -857,8 +962,8 @@ class ExprEvaluator {
       return false;
     };
     double x, y;
-    if ((a.k == Val::K::kDouble || b.k == Val::K::kDouble) && as_double(a, &x) &&
-        as_double(b, &y)) {
+    if ((a.k == Val::K::kDouble || b.k == Val::K::kDouble) &&
+        as_double(a, &x) && as_double(b, &y)) {
       *cmp = x < y ? -1 : (x > y ? 1 : 0);
       return true;
     }
@@ -879,7 +984,8 @@ class ExprEvaluator {
     if (a.k == Val::K::kMissing || b.k == Val::K::kMissing) return -1;
     if (a.k == Val::K::kNull || b.k == Val::K::kNull) return a.k == b.k;
     if (a.k == Val::K::kBool && b.k == Val::K::kBool) return a.b == b.b;
-    if (a.k == Val::K::kString && b.k == Val::K::kString) return a.s == b.s;
+    if (a.k == Val::K::kString && b.k == Val::K::kString)
+      return BytesEqual(a.s, b.s);
     if (IsNumeric(a) || IsNumeric(b)) {
       int cmp;
       if (!NumericCompare(a, b, &cmp)) return -1;
@@ -913,7 +1019,8 @@ class ExprEvaluator {
   bool EvalString(int node, Val* out, const char* what) {
     if (!Eval(node, out)) return false;
     if (out->k != Val::K::kString) {
-      return Fail(node, std::string(what) + " needs a string, got " + Show(*out));
+      return Fail(node,
+                  std::string(what) + " needs a string, got " + Show(*out));
     }
     return true;
   }
@@ -921,8 +1028,8 @@ class ExprEvaluator {
   bool EvalBool(int node, Val* out, const char* what) {
     if (!Eval(node, out)) return false;
     if (out->k != Val::K::kBool) {
-      return Fail(node, std::string(what) + " needs true or false, got " +
-                            Show(*out));
+      return Fail(
+          node, std::string(what) + " needs true or false, got " + Show(*out));
     }
     return true;
   }
@@ -966,7 +1073,9 @@ class ExprEvaluator {
     *out = Val();
     out->node = id;
     switch (n.op) {
-      case Op::kNull: out->k = Val::K::kNull; return true;
+      case Op::kNull:
+        out->k = Val::K::kNull;
+        return true;
       case Op::kBool:
         out->k = Val::K::kBool;
         out->b = n.bool_value;
@@ -978,7 +1087,9 @@ class ExprEvaluator {
         out->k = Val::K::kString;
         out->s = Pool(n.off, n.len);
         return true;
-      case Op::kList: out->k = Val::K::kList; return true;
+      case Op::kList:
+        out->k = Val::K::kList;
+        return true;
       case Op::kPath:
         ResolvePath(n, out);
         out->node = id;
@@ -995,11 +1106,21 @@ class ExprEvaluator {
         if (!Eval(n.a, &v)) return false;
         out->k = Val::K::kDouble;
         switch (v.k) {
-          case Val::K::kString: out->d = static_cast<double>(Utf8Length(v.s)); break;
-          case Val::K::kArray: out->d = static_cast<double>(v.j->as_array().size()); break;
-          case Val::K::kObject: out->d = static_cast<double>(v.j->as_object().size()); break;
-          case Val::K::kList: out->d = e_.nodes_[v.node].count; break;
-          default: return Fail(n.a, "size() needs a string, list or object, got " + Show(v));
+          case Val::K::kString:
+            out->d = static_cast<double>(Utf8Length(v.s));
+            break;
+          case Val::K::kArray:
+            out->d = static_cast<double>(v.j->as_array().size());
+            break;
+          case Val::K::kObject:
+            out->d = static_cast<double>(v.j->as_object().size());
+            break;
+          case Val::K::kList:
+            out->d = e_.nodes_[v.node].count;
+            break;
+          default:
+            return Fail(
+                n.a, "size() needs a string, list or object, got " + Show(v));
         }
         return true;
       }
@@ -1010,11 +1131,13 @@ class ExprEvaluator {
                            : n.op == Op::kEndsWith ? "endsWith()"
                                                    : "contains()";
         Val s, t;
-        if (!EvalString(n.a, &s, name) || !EvalString(n.b, &t, name)) return false;
+        if (!EvalString(n.a, &s, name) || !EvalString(n.b, &t, name))
+          return false;
         out->k = Val::K::kBool;
         out->b = n.op == Op::kStartsWith ? s.s.starts_with(t.s)
-                 : n.op == Op::kEndsWith ? s.s.ends_with(t.s)
-                                         : s.s.find(t.s) != std::string_view::npos;
+                 : n.op == Op::kEndsWith
+                     ? s.s.ends_with(t.s)
+                     : s.s.find(t.s) != std::string_view::npos;
         return true;
       }
       case Op::kNot: {
@@ -1054,13 +1177,17 @@ class ExprEvaluator {
       case Op::kGe: {
         Val a, b;
         if (!Eval(n.a, &a) || !Eval(n.b, &b)) return false;
-        const char* name = n.op == Op::kLt ? "<" : n.op == Op::kLe ? "<=" :
-                           n.op == Op::kGt ? ">" : ">=";
+        const char* name = n.op == Op::kLt   ? "<"
+                           : n.op == Op::kLe ? "<="
+                           : n.op == Op::kGt ? ">"
+                                             : ">=";
         int cmp;
         if (!Order(a, b, &cmp)) return TypeError(id, a, b, name);
         out->k = Val::K::kBool;
-        out->b = n.op == Op::kLt ? cmp < 0 : n.op == Op::kLe ? cmp <= 0 :
-                 n.op == Op::kGt ? cmp > 0 : cmp >= 0;
+        out->b = n.op == Op::kLt   ? cmp < 0
+                 : n.op == Op::kLe ? cmp <= 0
+                 : n.op == Op::kGt ? cmp > 0
+                                   : cmp >= 0;
         return true;
       }
       case Op::kIn: {

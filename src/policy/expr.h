@@ -114,7 +114,8 @@ class Expression {
   // a table of the expression's own.
   static bool Compile(std::string_view text, PathTable* paths, Expression* out,
                       ExprError* error);
-  static bool Compile(std::string_view text, Expression* out, ExprError* error) {
+  static bool Compile(std::string_view text, Expression* out,
+                      ExprError* error) {
     return Compile(text, nullptr, out, error);
   }
 
@@ -129,16 +130,34 @@ class Expression {
   const std::string& text() const { return text_; }
 
   enum class Op : uint8_t {
-    kNull, kBool, kNumber, kString, kList, kPath,
-    kHas, kSize, kStartsWith, kEndsWith, kContains,
-    kNot, kAnd, kOr, kEq, kNe, kLt, kLe, kGt, kGe, kIn,
+    kNull,
+    kBool,
+    kNumber,
+    kString,
+    kList,
+    kPath,
+    kHas,
+    kSize,
+    kStartsWith,
+    kEndsWith,
+    kContains,
+    kNot,
+    kAnd,
+    kOr,
+    kEq,
+    kNe,
+    kLt,
+    kLe,
+    kGt,
+    kGe,
+    kIn,
   };
   struct Node {
     Op op = Op::kNull;
     bool bool_value = false;
-    bool negative = false;      // kNumber
+    bool negative = false;        // kNumber
     uint32_t begin = 0, end = 0;  // source span, for error messages
-    int32_t a = -1, b = -1;     // operands
+    int32_t a = -1, b = -1;       // operands
     // kString: decoded text in pool_; kNumber: integer digits in pool_.
     uint32_t off = 0, len = 0;
     uint32_t off2 = 0, len2 = 0;  // kNumber: fraction digits in pool_
@@ -156,7 +175,7 @@ class Expression {
   friend class ExprEvaluator;
 
   std::string text_;
-  std::string pool_;                      // literal bytes and path segments
+  std::string pool_;  // literal bytes and path segments
   std::vector<Node> nodes_;
   std::vector<int32_t> items_;            // list item node ids
   std::unique_ptr<PathTable> own_paths_;  // when Compile() got no table

@@ -11,10 +11,12 @@ Result<Glob> Glob::Compile(std::string_view pattern) {
   size_t start = 0;
   while (true) {
     const size_t dot = pattern.find('.', start);
-    std::string_view seg = pattern.substr(
-        start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    std::string_view seg = pattern.substr(start, dot == std::string_view::npos
+                                                     ? std::string_view::npos
+                                                     : dot - start);
     if (seg.empty()) {
-      return InvalidArgument("pattern \"" + g.pattern_ + "\" has an empty segment");
+      return InvalidArgument("pattern \"" + g.pattern_ +
+                             "\" has an empty segment");
     }
     if (seg != "*" && seg.find('*') != std::string_view::npos) {
       return InvalidArgument("pattern \"" + g.pattern_ +
@@ -41,7 +43,8 @@ bool Glob::MatchFrom(size_t seg, std::string_view rest) const {
   const std::string& s = segments_[seg];
   const bool last = seg + 1 == segments_.size();
   if (s != "*") {
-    if (rest.size() < s.size() || rest.compare(0, s.size(), s) != 0) return false;
+    if (rest.size() < s.size() || rest.compare(0, s.size(), s) != 0)
+      return false;
     if (rest.size() == s.size()) return last;
     if (rest[s.size()] != '.') return false;
     return !last && MatchFrom(seg + 1, rest.substr(s.size() + 1));
@@ -97,8 +100,8 @@ bool Glob::Overlaps(const Glob& other) const {
     } else if (i == n || j == m) {
       r = false;
     } else {
-      const bool compatible = p[i].kind == 1 || q[j].kind == 1 ||
-                              *p[i].lit == *q[j].lit;
+      const bool compatible =
+          p[i].kind == 1 || q[j].kind == 1 || *p[i].lit == *q[j].lit;
       r = compatible && ov(i + 1, j + 1);
     }
     slot = r ? 1 : 0;
@@ -108,7 +111,8 @@ bool Glob::Overlaps(const Glob& other) const {
 }
 
 int Glob::CompareSpecificity(const Glob& other) const {
-  if (wildcards_ != other.wildcards_) return wildcards_ < other.wildcards_ ? -1 : 1;
+  if (wildcards_ != other.wildcards_)
+    return wildcards_ < other.wildcards_ ? -1 : 1;
   if (literal_prefix_ != other.literal_prefix_) {
     return literal_prefix_ > other.literal_prefix_ ? -1 : 1;
   }

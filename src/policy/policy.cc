@@ -2,39 +2,49 @@
 // for the action type, then the pre-compiled `when` of each rule that
 // applies to it. It writes into the caller's Decision so that steady-state
 // evaluation reuses string capacity instead of allocating.
+#include "actledger/policy.h"
+
 #include <algorithm>
 #include <cassert>
 #include <string>
 #include <utility>
 
-#include "actledger/policy.h"
 #include "policy/policy_impl.h"
 
 namespace actledger::policy {
 
 const char* TierName(Tier t) {
   switch (t) {
-    case Tier::kHumanApproval: return "human_approval";
-    case Tier::kThreshold: return "threshold";
-    case Tier::kLogOnly: return "log_only";
+    case Tier::kHumanApproval:
+      return "human_approval";
+    case Tier::kThreshold:
+      return "threshold";
+    case Tier::kLogOnly:
+      return "log_only";
   }
   return "?";
 }
 
 const char* RuleDecisionName(RuleDecision d) {
   switch (d) {
-    case RuleDecision::kAutoApprove: return "auto_approve";
-    case RuleDecision::kRequireHuman: return "require_human";
-    case RuleDecision::kDeny: return "deny";
+    case RuleDecision::kAutoApprove:
+      return "auto_approve";
+    case RuleDecision::kRequireHuman:
+      return "require_human";
+    case RuleDecision::kDeny:
+      return "deny";
   }
   return "?";
 }
 
 const char* OutcomeName(Decision::Outcome outcome) {
   switch (outcome) {
-    case Decision::Outcome::kAllow: return "allow";
-    case Decision::Outcome::kPendingApproval: return "pending_approval";
-    case Decision::Outcome::kDeny: return "deny";
+    case Decision::Outcome::kAllow:
+      return "allow";
+    case Decision::Outcome::kPendingApproval:
+      return "pending_approval";
+    case Decision::Outcome::kDeny:
+      return "deny";
   }
   return "?";
 }
@@ -72,7 +82,8 @@ void Policy::Impl::BuildIndex() {
     Resolution res;
     res.class_index = FindClass(g.pattern());
     for (size_t i = 0; i < rules.size(); ++i) {
-      if (RuleApplies(rules[i], g.pattern())) res.rules.push_back(static_cast<int>(i));
+      if (RuleApplies(rules[i], g.pattern()))
+        res.rules.push_back(static_cast<int>(i));
     }
     by_type.emplace(g.pattern(), std::move(res));
   };
@@ -117,7 +128,8 @@ void Policy::Evaluate(const json::Value& proposal, UtcTime now,
     out->approval_expires_at.seconds += out->approval_ttl_seconds;
   };
 
-  const json::Value* action = proposal.is_object() ? proposal.Find("action") : nullptr;
+  const json::Value* action =
+      proposal.is_object() ? proposal.Find("action") : nullptr;
   const json::Value* type_value =
       action != nullptr && action->is_object() ? action->Find("type") : nullptr;
   if (type_value == nullptr || !type_value->is_string()) {
@@ -160,7 +172,7 @@ void Policy::Evaluate(const json::Value& proposal, UtcTime now,
     if (o == Expression::Outcome::kError) {
       strength = 2;
     } else {
-      strength = r.decision == RuleDecision::kDeny          ? 3
+      strength = r.decision == RuleDecision::kDeny           ? 3
                  : r.decision == RuleDecision::kRequireHuman ? 2
                                                              : 1;
     }
@@ -196,7 +208,8 @@ void Policy::Evaluate(const json::Value& proposal, UtcTime now,
     finish(Decision::Outcome::kPendingApproval, tier, cls);
     if (r.has_approver_roles) out->approver_roles = r.approver_roles;
     if (best_failed) {
-      why.append("rule ").append(r.id).append(" failed closed: its condition could not be evaluated (column ");
+      why.append("rule ").append(r.id).append(
+          " failed closed: its condition could not be evaluated (column ");
       why.append(std::to_string(best_err.offset + 1)).append(": ");
       why.append(best_err.message).append("); a human must approve");
     } else {
@@ -208,10 +221,17 @@ void Policy::Evaluate(const json::Value& proposal, UtcTime now,
 
   auto describe_class = [&] {
     if (cls != nullptr) {
-      why.append("class ").append(cls->name).append(" (").append(TierName(tier)).append(")");
+      why.append("class ")
+          .append(cls->name)
+          .append(" (")
+          .append(TierName(tier))
+          .append(")");
     } else {
-      why.append("no class matches action type \"").append(type).append(
-          "\", so defaults.tier (").append(TierName(tier)).append(") applies");
+      why.append("no class matches action type \"")
+          .append(type)
+          .append("\", so defaults.tier (")
+          .append(TierName(tier))
+          .append(") applies");
     }
   };
   switch (tier) {
@@ -222,8 +242,9 @@ void Policy::Evaluate(const json::Value& proposal, UtcTime now,
       why.append(cls != nullptr ? ": always needs a human"
                                 : ": a human must approve (fail closed)");
       if (first_auto >= 0) {
-        why.append("; rule ").append(p.rules[first_auto].id).append(
-            " (auto_approve) matched but cannot relax human_approval");
+        why.append("; rule ")
+            .append(p.rules[first_auto].id)
+            .append(" (auto_approve) matched but cannot relax human_approval");
       }
       return;
     case Tier::kThreshold:
@@ -238,8 +259,9 @@ void Policy::Evaluate(const json::Value& proposal, UtcTime now,
       out->rule.reset();
       finish(Decision::Outcome::kPendingApproval, tier, cls);
       describe_class();
-      why.append(": no rule auto-approves this ").append(type).append(
-          ", so a human must approve");
+      why.append(": no rule auto-approves this ")
+          .append(type)
+          .append(", so a human must approve");
       return;
     case Tier::kLogOnly:
       if (best_strength == 1) {
@@ -341,8 +363,9 @@ std::vector<Finding> Policy::Lint(UtcTime now) const {
     if (r.decision == RuleDecision::kAutoApprove && !threshold) {
       out.push_back(MakeFinding(
           S::kWarning, r.line, "rule-ineffective",
-          who + " (auto_approve) can never change a decision: its action "
-                "types are in " +
+          who +
+              " (auto_approve) can never change a decision: its action "
+              "types are in " +
               (log_only ? "log_only classes (already allowed)"
                         : "human_approval classes (a human is always needed; "
                           "rules can only make it stricter)")));
@@ -381,10 +404,12 @@ std::vector<Finding> Policy::Lint(UtcTime now) const {
                                 who + " has no owner"));
     }
     if (r.approved_by.empty()) {
-      out.push_back(MakeFinding(S::kWarning, r.line, "approved-by-missing",
-                                who + " does not say who approved it (approved_by)"));
+      out.push_back(
+          MakeFinding(S::kWarning, r.line, "approved-by-missing",
+                      who + " does not say who approved it (approved_by)"));
     }
-    const std::optional<UtcTime> base = r.last_reviewed ? r.last_reviewed : r.approved_at;
+    const std::optional<UtcTime> base =
+        r.last_reviewed ? r.last_reviewed : r.approved_at;
     if (!r.review_every) {
       out.push_back(MakeFinding(S::kWarning, r.line, "review-missing",
                                 who + " has no review cadence (review_every)"));
@@ -398,14 +423,14 @@ std::vector<Finding> Policy::Lint(UtcTime now) const {
         out.push_back(MakeFinding(
             S::kWarning, r.line, "review-overdue",
             who + ": review overdue since " + FormatDate(due) + " (last " +
-                (r.last_reviewed ? "reviewed " : "approved ") + FormatDate(*base) +
-                ")"));
+                (r.last_reviewed ? "reviewed " : "approved ") +
+                FormatDate(*base) + ")"));
       }
     }
   }
-  std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
-    return a.line < b.line;
-  });
+  std::stable_sort(
+      out.begin(), out.end(),
+      [](const Finding& a, const Finding& b) { return a.line < b.line; });
   return out;
 }
 
@@ -423,14 +448,16 @@ std::vector<std::string> Policy::RuleIds() const {
   return ids;
 }
 
-std::optional<std::string> Policy::RuleContentHash(std::string_view rule_id) const {
+std::optional<std::string> Policy::RuleContentHash(
+    std::string_view rule_id) const {
   for (const RuleDef& r : impl_->rules) {
     if (r.id == rule_id) return r.content_hash;
   }
   return std::nullopt;
 }
 
-std::optional<std::string> Policy::RuleCanonicalJson(std::string_view rule_id) const {
+std::optional<std::string> Policy::RuleCanonicalJson(
+    std::string_view rule_id) const {
   for (const RuleDef& r : impl_->rules) {
     if (r.id == rule_id) return r.canonical_json;
   }
@@ -446,9 +473,12 @@ Result<bool> EvaluateExpression(std::string_view expression,
                            err.message);
   }
   switch (e.Evaluate(proposal, &err)) {
-    case Expression::Outcome::kTrue: return true;
-    case Expression::Outcome::kFalse: return false;
-    case Expression::Outcome::kError: break;
+    case Expression::Outcome::kTrue:
+      return true;
+    case Expression::Outcome::kFalse:
+      return false;
+    case Expression::Outcome::kError:
+      break;
   }
   return FailedPrecondition("column " + std::to_string(err.offset + 1) + ": " +
                             err.message);

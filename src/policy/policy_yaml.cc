@@ -22,7 +22,8 @@ namespace {
 
 std::string Sha256Hex(std::string_view bytes) {
   const crypto::Digest d = crypto::Sha256(bytes);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+  return HexEncode(
+      std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
 }
 
 class Loader {
@@ -80,7 +81,8 @@ Status Loader::CheckMap(const YAML::Node& map, const std::string& where,
   std::vector<std::string> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
     const YAML::Node key = it->first;
-    if (!key.IsScalar()) return Error(key, where + ": keys must be plain strings");
+    if (!key.IsScalar())
+      return Error(key, where + ": keys must be plain strings");
     const std::string& k = key.Scalar();
     for (const std::string& s : seen) {
       if (s == k) return Error(key, where + ": duplicate key \"" + k + "\"");
@@ -109,10 +111,12 @@ Result<std::string> Loader::String(const YAML::Node& map, const char* key,
                                    const std::string& where, bool required) {
   const YAML::Node n = map[key];
   if (!n.IsDefined()) {
-    if (required) return Error(map, where + ": missing required key \"" + key + "\"");
+    if (required)
+      return Error(map, where + ": missing required key \"" + key + "\"");
     return std::string();
   }
-  if (!n.IsScalar()) return Error(n, where + ": \"" + key + "\" must be a string");
+  if (!n.IsScalar())
+    return Error(n, where + ": \"" + key + "\" must be a string");
   if (required && n.Scalar().empty()) {
     return Error(n, where + ": \"" + key + "\" must not be empty");
   }
@@ -128,7 +132,8 @@ Result<std::vector<std::string>> Loader::StringList(const YAML::Node& map,
   if (present != nullptr) *present = n.IsDefined();
   std::vector<std::string> out;
   if (!n.IsDefined()) {
-    if (required) return Error(map, where + ": missing required key \"" + key + "\"");
+    if (required)
+      return Error(map, where + ": missing required key \"" + key + "\"");
     return out;
   }
   if (!n.IsSequence()) {
@@ -136,7 +141,8 @@ Result<std::vector<std::string>> Loader::StringList(const YAML::Node& map,
   }
   for (const YAML::Node& item : n) {
     if (!item.IsScalar() || item.Scalar().empty()) {
-      return Error(item, where + ": \"" + key + "\" must be a list of non-empty strings");
+      return Error(item, where + ": \"" + key +
+                             "\" must be a list of non-empty strings");
     }
     out.push_back(item.Scalar());
   }
@@ -158,7 +164,8 @@ Result<Tier> Loader::ParseTier(const YAML::Node& map, const std::string& where,
   if (s == "human_approval") return Tier::kHumanApproval;
   if (s == "threshold") return Tier::kThreshold;
   if (s == "log_only") return Tier::kLogOnly;
-  return Error(n, where + ": tier must be human_approval, threshold or log_only");
+  return Error(n,
+               where + ": tier must be human_approval, threshold or log_only");
 }
 
 Result<std::vector<Glob>> Loader::Globs(const YAML::Node& map, const char* key,
@@ -182,12 +189,14 @@ Status Loader::LoadDefaults(const YAML::Node& n) {
   ACTLEDGER_RETURN_IF_ERROR(
       CheckMap(n, "defaults", {"tier", "approval_ttl", "approver_roles"}));
   bool present;
-  ACTLEDGER_ASSIGN_OR_RETURN(p_->default_tier, ParseTier(n, "defaults", false, &present));
+  ACTLEDGER_ASSIGN_OR_RETURN(p_->default_tier,
+                             ParseTier(n, "defaults", false, &present));
   ACTLEDGER_ASSIGN_OR_RETURN(std::string ttl,
                              String(n, "approval_ttl", "defaults", false));
   if (!ttl.empty()) {
     Result<Duration> d = Duration::Parse(ttl);
-    if (!d.ok()) return Error(n["approval_ttl"], "defaults: " + d.status().message());
+    if (!d.ok())
+      return Error(n["approval_ttl"], "defaults: " + d.status().message());
     p_->default_ttl_seconds = d->ToSeconds();
   }
   ACTLEDGER_ASSIGN_OR_RETURN(
@@ -202,9 +211,9 @@ Status Loader::LoadClass(const YAML::Node& n, size_t index) {
   if (const YAML::Node name = n["name"]; name.IsDefined() && name.IsScalar()) {
     where = "class " + name.Scalar();
   }
-  ACTLEDGER_RETURN_IF_ERROR(CheckMap(
-      n, where,
-      {"name", "description", "match", "tier", "approver_roles", "approval_ttl"}));
+  ACTLEDGER_RETURN_IF_ERROR(CheckMap(n, where,
+                                     {"name", "description", "match", "tier",
+                                      "approver_roles", "approval_ttl"}));
   ClassDef c;
   c.line = Line(n);
   ACTLEDGER_ASSIGN_OR_RETURN(c.name, String(n, "name", where, true));
@@ -214,20 +223,24 @@ Status Loader::LoadClass(const YAML::Node& n, size_t index) {
       return Error(n["name"], "duplicate class name \"" + c.name + "\"");
     }
   }
-  ACTLEDGER_ASSIGN_OR_RETURN(std::string ignored, String(n, "description", where, false));
+  ACTLEDGER_ASSIGN_OR_RETURN(std::string ignored,
+                             String(n, "description", where, false));
   (void)ignored;
   ACTLEDGER_ASSIGN_OR_RETURN(c.match, Globs(n, "match", where, &c.match_lines));
   bool present;
   ACTLEDGER_ASSIGN_OR_RETURN(c.tier, ParseTier(n, where, true, &present));
   bool roles_present;
   ACTLEDGER_ASSIGN_OR_RETURN(
-      c.approver_roles, StringList(n, "approver_roles", where, false, &roles_present));
+      c.approver_roles,
+      StringList(n, "approver_roles", where, false, &roles_present));
   if (!roles_present) c.approver_roles = p_->default_approver_roles;
   c.approval_ttl_seconds = p_->default_ttl_seconds;
-  ACTLEDGER_ASSIGN_OR_RETURN(std::string ttl, String(n, "approval_ttl", where, false));
+  ACTLEDGER_ASSIGN_OR_RETURN(std::string ttl,
+                             String(n, "approval_ttl", where, false));
   if (!ttl.empty()) {
     Result<Duration> d = Duration::Parse(ttl);
-    if (!d.ok()) return Error(n["approval_ttl"], where + ": " + d.status().message());
+    if (!d.ok())
+      return Error(n["approval_ttl"], where + ": " + d.status().message());
     c.approval_ttl_seconds = d->ToSeconds();
   }
   p_->classes.push_back(std::move(c));
@@ -251,9 +264,11 @@ Status Loader::CompileWhen(const YAML::Node& value, const std::string& where,
   const size_t pos = static_cast<size_t>(m.pos);
   const char first = pos < text_.size() ? text_[pos] : '\0';
   const std::string_view before = std::string_view(text).substr(0, err.offset);
-  const size_t newlines = static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
+  const size_t newlines =
+      static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
   const size_t last_nl = before.rfind('\n');
-  const size_t in_line = last_nl == std::string_view::npos ? err.offset : err.offset - last_nl - 1;
+  const size_t in_line =
+      last_nl == std::string_view::npos ? err.offset : err.offset - last_nl - 1;
   int line = m.line + 1 + static_cast<int>(newlines);
   int column;
   if (first == '|' || first == '>') {
@@ -261,7 +276,8 @@ Status Loader::CompileWhen(const YAML::Node& value, const std::string& where,
     size_t nl = text_.find('\n', pos);
     size_t indent = 0;
     if (nl != std::string_view::npos) {
-      while (nl + 1 + indent < text_.size() && text_[nl + 1 + indent] == ' ') ++indent;
+      while (nl + 1 + indent < text_.size() && text_[nl + 1 + indent] == ' ')
+        ++indent;
     }
     line += 1;
     column = static_cast<int>(indent + in_line) + 1;
@@ -282,37 +298,43 @@ Status Loader::LoadRule(const YAML::Node& n, size_t index) {
   if (const YAML::Node id = n["id"]; id.IsDefined() && id.IsScalar()) {
     where = "rule " + id.Scalar();
   }
-  ACTLEDGER_RETURN_IF_ERROR(CheckMap(
-      n, where,
-      {"id", "description", "applies_to", "when", "decision", "approver_roles",
-       "owner", "approved_by", "approved_at", "review_every", "last_reviewed"}));
+  ACTLEDGER_RETURN_IF_ERROR(
+      CheckMap(n, where,
+               {"id", "description", "applies_to", "when", "decision",
+                "approver_roles", "owner", "approved_by", "approved_at",
+                "review_every", "last_reviewed"}));
   RuleDef r;
   r.line = Line(n);
   ACTLEDGER_ASSIGN_OR_RETURN(r.id, String(n, "id", where, true));
   where = "rule " + r.id;
   for (const RuleDef& other : p_->rules) {
     if (other.id == r.id) {
-      return Error(n["id"], "duplicate rule id \"" + r.id + "\" (first at line " +
+      return Error(n["id"], "duplicate rule id \"" + r.id +
+                                "\" (first at line " +
                                 std::to_string(other.line) + ")");
     }
   }
   json::Value canon = json::Value::MakeObject();
   canon.Set("id", json::Value::String(r.id));
-  ACTLEDGER_ASSIGN_OR_RETURN(r.description, String(n, "description", where, false));
+  ACTLEDGER_ASSIGN_OR_RETURN(r.description,
+                             String(n, "description", where, false));
   if (n["description"].IsDefined()) {
     canon.Set("description", json::Value::String(r.description));
   }
   std::vector<int> lines;
-  ACTLEDGER_ASSIGN_OR_RETURN(r.applies_to, Globs(n, "applies_to", where, &lines));
+  ACTLEDGER_ASSIGN_OR_RETURN(r.applies_to,
+                             Globs(n, "applies_to", where, &lines));
   r.applies_to_line = Line(n["applies_to"]);
   json::Value::Array applies;
-  for (const Glob& g : r.applies_to) applies.push_back(json::Value::String(g.pattern()));
+  for (const Glob& g : r.applies_to)
+    applies.push_back(json::Value::String(g.pattern()));
   canon.Set("applies_to", json::Value::MakeArray(std::move(applies)));
 
   const YAML::Node when = n["when"];
   if (when.IsDefined()) {
     if (!when.IsScalar() || when.Scalar().empty()) {
-      return Error(when, where + ": when must be a non-empty expression string");
+      return Error(when,
+                   where + ": when must be a non-empty expression string");
     }
     r.when_line = Line(when);
     ACTLEDGER_RETURN_IF_ERROR(CompileWhen(when, where, &r));
@@ -331,7 +353,9 @@ Status Loader::LoadRule(const YAML::Node& n, size_t index) {
   } else if (d == "deny") {
     r.decision = RuleDecision::kDeny;
   } else {
-    return Error(decision, where + ": decision must be auto_approve, require_human or deny");
+    return Error(
+        decision,
+        where + ": decision must be auto_approve, require_human or deny");
   }
   canon.Set("decision", json::Value::String(d));
 
@@ -340,27 +364,34 @@ Status Loader::LoadRule(const YAML::Node& n, size_t index) {
       StringList(n, "approver_roles", where, false, &r.has_approver_roles));
   if (r.has_approver_roles) {
     json::Value::Array roles;
-    for (const std::string& s : r.approver_roles) roles.push_back(json::Value::String(s));
+    for (const std::string& s : r.approver_roles)
+      roles.push_back(json::Value::String(s));
     canon.Set("approver_roles", json::Value::MakeArray(std::move(roles)));
   }
   ACTLEDGER_ASSIGN_OR_RETURN(r.owner, String(n, "owner", where, false));
-  ACTLEDGER_ASSIGN_OR_RETURN(r.approved_by, String(n, "approved_by", where, false));
+  ACTLEDGER_ASSIGN_OR_RETURN(r.approved_by,
+                             String(n, "approved_by", where, false));
   if (!r.owner.empty()) canon.Set("owner", json::Value::String(r.owner));
-  if (!r.approved_by.empty()) canon.Set("approved_by", json::Value::String(r.approved_by));
+  if (!r.approved_by.empty())
+    canon.Set("approved_by", json::Value::String(r.approved_by));
 
   for (const char* key : {"approved_at", "last_reviewed"}) {
     ACTLEDGER_ASSIGN_OR_RETURN(std::string s, String(n, key, where, false));
     if (s.empty()) continue;
     Result<UtcTime> t = ParseDate(s);
-    if (!t.ok()) return Error(n[key], where + ": " + key + ": " + t.status().message());
-    (std::string_view(key) == "approved_at" ? r.approved_at : r.last_reviewed) = *t;
+    if (!t.ok())
+      return Error(n[key], where + ": " + key + ": " + t.status().message());
+    (std::string_view(key) == "approved_at" ? r.approved_at : r.last_reviewed) =
+        *t;
     canon.Set(key, json::Value::String(s));
   }
-  ACTLEDGER_ASSIGN_OR_RETURN(std::string every, String(n, "review_every", where, false));
+  ACTLEDGER_ASSIGN_OR_RETURN(std::string every,
+                             String(n, "review_every", where, false));
   if (!every.empty()) {
     Result<Duration> dur = Duration::Parse(every);
     if (!dur.ok()) {
-      return Error(n["review_every"], where + ": review_every: " + dur.status().message());
+      return Error(n["review_every"],
+                   where + ": review_every: " + dur.status().message());
     }
     r.review_every = *dur;
     canon.Set("review_every", json::Value::String(every));
@@ -377,12 +408,14 @@ Status Loader::Load(const YAML::Node& root) {
   if (!root.IsDefined() || root.IsNull()) {
     return ErrorAt(1, 1, "the policy file is empty");
   }
-  ACTLEDGER_RETURN_IF_ERROR(CheckMap(
-      root, "policy file",
-      {"policy", "version", "description", "defaults", "classes", "rules",
-       "retention"}));
-  ACTLEDGER_ASSIGN_OR_RETURN(p_->name, String(root, "policy", "policy file", true));
-  ACTLEDGER_ASSIGN_OR_RETURN(p_->version, String(root, "version", "policy file", true));
+  ACTLEDGER_RETURN_IF_ERROR(
+      CheckMap(root, "policy file",
+               {"policy", "version", "description", "defaults", "classes",
+                "rules", "retention"}));
+  ACTLEDGER_ASSIGN_OR_RETURN(p_->name,
+                             String(root, "policy", "policy file", true));
+  ACTLEDGER_ASSIGN_OR_RETURN(p_->version,
+                             String(root, "version", "policy file", true));
   if (const YAML::Node d = root["defaults"]; d.IsDefined()) {
     ACTLEDGER_RETURN_IF_ERROR(LoadDefaults(d));
   }
@@ -415,8 +448,9 @@ Result<Policy> Policy::Parse(std::string_view yaml_text,
   } catch (const YAML::Exception& e) {
     const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
     const int column = e.mark.is_null() ? 0 : e.mark.column + 1;
-    return InvalidArgument(std::string(source_name) + ":" + std::to_string(line) +
-                           ":" + std::to_string(column) + ": YAML: " + e.msg);
+    return InvalidArgument(std::string(source_name) + ":" +
+                           std::to_string(line) + ":" + std::to_string(column) +
+                           ": YAML: " + e.msg);
   }
   impl->BuildIndex();
   return Policy(std::move(impl));

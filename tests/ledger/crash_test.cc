@@ -137,11 +137,22 @@ TEST(LedgerCrash, KilledWriterLosesNoAcknowledgedRecord) {
       RunAppender(dir, fds[1], static_cast<uint64_t>(cycle) + 1);
     }
     ::close(fds[1]);
-    const auto delay = std::chrono::milliseconds(5 + rng() % 196);
-    const auto deadline = std::chrono::steady_clock::now() + delay;
+    // The kill comes at a random moment after the child's first
+    // acknowledgement, so slow builds (sanitizers) still kill mid-append.
     std::string partial;
     std::map<uint64_t, Ack> cycle_acks;
     bool open = true;
+    const auto first_ack_deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (open && cycle_acks.empty() &&
+           std::chrono::steady_clock::now() < first_ack_deadline) {
+      pollfd p{fds[0], POLLIN, 0};
+      if (::poll(&p, 1, 100) > 0) {
+        open = ReadAcks(fds[0], &partial, &cycle_acks);
+      }
+    }
+    const auto delay = std::chrono::milliseconds(rng() % 150);
+    const auto deadline = std::chrono::steady_clock::now() + delay;
     while (open) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
