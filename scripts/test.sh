@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds the test configuration (ASan + UBSan) and
-# runs the whole test suite with CTest.
+# runs the whole test suite: the concurrency tests again under
+# ThreadSanitizer, every fuzz target for a short bounded run, then all
+# GoogleTest suites with CTest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/tsan.sh
+scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j"$(nproc)"
 ctest --preset asan -j"$(nproc)"
