@@ -9,6 +9,7 @@ packages=(
   libboost-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy cppcheck libclang-rt-14-dev
+  python3-cryptography
 )
 
 missing=()

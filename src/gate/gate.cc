@@ -78,6 +78,12 @@ Result<Receipt> Gate::AppendSystem(RecordKind kind, const std::string& actor,
   return receipts.front();
 }
 
+Result<Receipt> Gate::AppendKey(const std::string& actor, Value key) {
+  Value body = Value::MakeObject();
+  body.Set("key", std::move(key));
+  return AppendSystem(RecordKind::kKey, actor, std::move(body));
+}
+
 Result<std::string> Gate::Authenticate(const std::string& token) {
   ACTLEDGER_ASSIGN_OR_RETURN(std::optional<state::TokenInfo> t,
                              state_->TokenBySha256(Sha256Hex(token)));
@@ -108,9 +114,7 @@ Status Gate::Bootstrap(const std::string& principal) {
   key.Set("op", Value::String("role.grant"));
   key.Set("principal", Value::String(principal));
   key.Set("role", Value::String("admin"));
-  Value body = Value::MakeObject();
-  body.Set("key", std::move(key));
-  return AppendSystem(RecordKind::kKey, principal, std::move(body)).status();
+  return AppendKey(principal, std::move(key)).status();
 }
 
 Result<CreatedToken> Gate::CreateToken(const std::string& actor,
@@ -127,10 +131,7 @@ Result<CreatedToken> Gate::CreateToken(const std::string& actor,
   key.Set("token_id", Value::String(t.token_id));
   key.Set("token_sha256", Value::String(Sha256Hex(t.token)));
   key.Set("principal", Value::String(principal));
-  Value body = Value::MakeObject();
-  body.Set("key", std::move(key));
-  ACTLEDGER_ASSIGN_OR_RETURN(
-      Receipt r, AppendSystem(RecordKind::kKey, actor, std::move(body)));
+  ACTLEDGER_ASSIGN_OR_RETURN(Receipt r, AppendKey(actor, std::move(key)));
   t.seq = r.seq;
   return t;
 }
@@ -149,10 +150,7 @@ Result<uint64_t> Gate::RevokeToken(const std::string& actor,
   Value key = Value::MakeObject();
   key.Set("op", Value::String("token.revoke"));
   key.Set("token_id", Value::String(token_id));
-  Value body = Value::MakeObject();
-  body.Set("key", std::move(key));
-  ACTLEDGER_ASSIGN_OR_RETURN(
-      Receipt r, AppendSystem(RecordKind::kKey, actor, std::move(body)));
+  ACTLEDGER_ASSIGN_OR_RETURN(Receipt r, AppendKey(actor, std::move(key)));
   return r.seq;
 }
 
@@ -167,10 +165,7 @@ Result<uint64_t> Gate::Grant(const std::string& actor,
   key.Set("op", Value::String("role.grant"));
   key.Set("principal", Value::String(principal));
   key.Set("role", Value::String(role));
-  Value body = Value::MakeObject();
-  body.Set("key", std::move(key));
-  ACTLEDGER_ASSIGN_OR_RETURN(
-      Receipt r, AppendSystem(RecordKind::kKey, actor, std::move(body)));
+  ACTLEDGER_ASSIGN_OR_RETURN(Receipt r, AppendKey(actor, std::move(key)));
   return r.seq;
 }
 
@@ -187,10 +182,7 @@ Result<uint64_t> Gate::RevokeRole(const std::string& actor,
   key.Set("op", Value::String("role.revoke"));
   key.Set("principal", Value::String(principal));
   key.Set("role", Value::String(role));
-  Value body = Value::MakeObject();
-  body.Set("key", std::move(key));
-  ACTLEDGER_ASSIGN_OR_RETURN(
-      Receipt r, AppendSystem(RecordKind::kKey, actor, std::move(body)));
+  ACTLEDGER_ASSIGN_OR_RETURN(Receipt r, AppendKey(actor, std::move(key)));
   return r.seq;
 }
 

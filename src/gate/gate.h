@@ -108,6 +108,8 @@ class Gate {
                                json::Value body,
                                const std::string& envelope_key = {},
                                const std::string& envelope_value = {});
+  // A `key` record: token and role changes.
+  Result<Receipt> AppendKey(const std::string& actor, json::Value key);
   Status RequireRole(const std::string& actor, const std::string& role);
   Result<const policy::Policy*> ActivePolicy();
 
