@@ -56,6 +56,9 @@ struct InitOptions {
   uint64_t checkpoint_every_records = 0;
   uint64_t checkpoint_every_seconds = 0;
   uint64_t max_segment_bytes = 0;
+  // The principal who administers the ledger from the start (the CLI: its
+  // OS user). The gate records the grant before its first write.
+  std::string admin;
 };
 
 struct LedgerOptions {
@@ -161,6 +164,8 @@ class Ledger {
   bool read_only() const { return read_only_; }
   // "<name>+<key id>+<base64 key>".
   const std::string& verifier_key() const { return verifier_key_; }
+  // InitOptions::admin, as recorded at init (may be empty).
+  const std::string& initial_admin() const { return initial_admin_; }
 
   // The exact stored bytes of record `seq`. kNotFound beyond size().
   Result<std::string> Get(uint64_t seq) const;
@@ -194,6 +199,7 @@ class Ledger {
   bool read_only_ = false;
   std::string origin_;
   std::string verifier_key_;
+  std::string initial_admin_;
   std::optional<NoteSigner> signer_;
   RecoveryReport recovery_;
   std::unique_ptr<storage::File> lock_;

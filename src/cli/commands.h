@@ -13,7 +13,7 @@ int RunValidate(const GlobalOptions& g, const std::string& input);
 int RunCanon(const std::string& input);
 int RunGen(uint64_t seed, uint64_t count, double incomplete);
 
-int RunInit(const GlobalOptions& g, const InitOptions& options);
+int RunInit(const GlobalOptions& g, InitOptions options);
 int RunAppend(const GlobalOptions& g, const std::string& input);
 int RunGet(const GlobalOptions& g, uint64_t seq);
 int RunCheckpoint(const GlobalOptions& g);
@@ -43,8 +43,6 @@ int RunTokenList(const GlobalOptions& g);
 int RunTokenRevoke(const GlobalOptions& g, const std::string& token_id);
 int RunPrincipal(const GlobalOptions& g, const std::string& principal,
                  const std::string& role, bool grant);
-// Grants `admin` to the local OS user of a new ledger.
-Status BootstrapAdmin(const GlobalOptions& g);
 
 }  // namespace actledger::cli
 

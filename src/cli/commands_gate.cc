@@ -417,9 +417,4 @@ int RunPrincipal(const GlobalOptions& g, const std::string& principal,
   return 0;
 }
 
-Status BootstrapAdmin(const GlobalOptions& g) {
-  ACTLEDGER_ASSIGN_OR_RETURN(Session s, OpenSession(g, true));
-  return s.gate->Bootstrap(LocalPrincipal());
-}
-
 }  // namespace actledger::cli

@@ -55,11 +55,11 @@ void PrintRecovery(const Ledger& l) {
 
 }  // namespace
 
-int RunInit(const GlobalOptions& g, const InitOptions& o) {
+int RunInit(const GlobalOptions& g, InitOptions o) {
+  // The OS user who creates the ledger administers it; the grant is
+  // recorded (a `key` record) before the gate's first write.
+  o.admin = LocalPrincipal();
   Status st = Ledger::Init(g.data_dir, o);
-  if (!st.ok()) return Fail(st);
-  // The OS user who creates the ledger administers it (a `key` record).
-  st = BootstrapAdmin(g);
   if (!st.ok()) return Fail(st);
   auto l = Ledger::OpenForRead(g.data_dir);
   if (!l.ok()) return Fail(l.status());

@@ -56,6 +56,9 @@ Result<std::unique_ptr<Gate>> Gate::Open(Ledger* ledger) {
   g->ledger_ = ledger;
   ACTLEDGER_ASSIGN_OR_RETURN(g->state_, state::StateStore::Open(ledger->dir()));
   ACTLEDGER_RETURN_IF_ERROR(g->state_->CatchUp(*ledger));
+  if (!ledger->read_only() && !ledger->initial_admin().empty()) {
+    ACTLEDGER_RETURN_IF_ERROR(g->Bootstrap(ledger->initial_admin()));
+  }
   return g;
 }
 
@@ -107,9 +110,10 @@ Status Gate::RequireRole(const std::string& actor, const std::string& role) {
 }
 
 Status Gate::Bootstrap(const std::string& principal) {
-  ACTLEDGER_ASSIGN_OR_RETURN(std::vector<std::string> roles,
-                             RolesOf(principal));
-  if (!roles.empty()) return Status::Ok();
+  // Only a ledger where no one holds any role yet gets an administrator
+  // this way; after that, roles come from admins alone.
+  ACTLEDGER_ASSIGN_OR_RETURN(bool any, state_->AnyRoles());
+  if (any) return Status::Ok();
   Value key = Value::MakeObject();
   key.Set("op", Value::String("role.grant"));
   key.Set("principal", Value::String(principal));

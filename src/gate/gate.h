@@ -64,7 +64,8 @@ class Gate {
   // token is unknown or revoked.
   Result<std::string> Authenticate(const std::string& token);
   Result<std::vector<std::string>> RolesOf(const std::string& principal);
-  // Grants `admin` to `principal` if no one holds any role yet (init).
+  // Grants `admin` to `principal` if no one holds any role yet (init);
+  // otherwise does nothing.
   Status Bootstrap(const std::string& principal);
 
   // Admin operations; `actor` must hold `admin` (kPermissionDenied).

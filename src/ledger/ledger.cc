@@ -96,6 +96,7 @@ Status Ledger::Init(const std::string& dir, const InitOptions& options) {
   config.checkpoint_every_records = options.checkpoint_every_records;
   config.checkpoint_every_seconds = options.checkpoint_every_seconds;
   config.max_segment_bytes = options.max_segment_bytes;
+  config.admin = options.admin;
   ACTLEDGER_RETURN_IF_ERROR(
       storage::WriteFileAtomically(paths.config(), config.ToJson()));
   return storage::SyncDir(dir);
@@ -110,6 +111,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
   l->options_ = options;
   l->origin_ = config.origin;
   l->verifier_key_ = config.verifier_key;
+  l->initial_admin_ = config.admin;
 
   // One writer per directory.
   ACTLEDGER_ASSIGN_OR_RETURN(
@@ -345,6 +347,7 @@ Result<std::unique_ptr<Ledger>> Ledger::OpenForRead(const std::string& dir) {
   l->read_only_ = true;
   l->origin_ = config.origin;
   l->verifier_key_ = config.verifier_key;
+  l->initial_admin_ = config.admin;
   ACTLEDGER_ASSIGN_OR_RETURN(
       l->log_, storage::SegmentLog::Open(paths.log_dir(), {}, false));
   ACTLEDGER_ASSIGN_OR_RETURN(l->tree_,

@@ -12,6 +12,7 @@ std::string LedgerConfig::ToJson() const {
   v.Set("verifier_key", json::Value::String(verifier_key));
   if (!key_path.empty()) v.Set("key_path", json::Value::String(key_path));
   v.Set("created_at", json::Value::String(created_at));
+  if (!admin.empty()) v.Set("admin", json::Value::String(admin));
   if (checkpoint_every_records > 0) {
     v.Set("checkpoint_every_records",
           json::Value::Number(static_cast<double>(checkpoint_every_records)));
@@ -55,6 +56,7 @@ Result<LedgerConfig> LedgerConfig::Load(const std::string& dir) {
   ACTLEDGER_RETURN_IF_ERROR(str("verifier_key", &c.verifier_key, true));
   ACTLEDGER_RETURN_IF_ERROR(str("key_path", &c.key_path, false));
   ACTLEDGER_RETURN_IF_ERROR(str("created_at", &c.created_at, false));
+  ACTLEDGER_RETURN_IF_ERROR(str("admin", &c.admin, false));
   for (auto [key, out] :
        {std::pair<const char*, uint64_t*>{"checkpoint_every_records",
                                           &c.checkpoint_every_records},

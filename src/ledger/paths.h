@@ -35,6 +35,7 @@ struct LedgerConfig {
   std::string verifier_key;
   std::string key_path;  // empty: DIR/keys/signing.key
   std::string created_at;
+  std::string admin;
   // 0: the LedgerOptions default.
   uint64_t checkpoint_every_records = 0;
   uint64_t checkpoint_every_seconds = 0;

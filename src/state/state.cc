@@ -370,6 +370,12 @@ Result<std::vector<std::string>> StateStore::Roles(
   return out;
 }
 
+Result<bool> StateStore::AnyRoles() {
+  Stmt q(db_, "SELECT 1 FROM roles LIMIT 1");
+  if (!q.ok()) return SqlError(db_, "query roles");
+  return q.Step() == SQLITE_ROW;
+}
+
 Result<std::optional<TokenInfo>> StateStore::TokenBySha256(
     const std::string& sha256) {
   Stmt q(db_,

@@ -82,6 +82,8 @@ class StateStore {
   // first; when `all`, every proposal that needed approval.
   Result<std::vector<ActionState>> Approvals(bool pending_only);
   Result<std::vector<std::string>> Roles(const std::string& principal);
+  // Whether any principal holds any role.
+  Result<bool> AnyRoles();
   Result<std::optional<TokenInfo>> TokenBySha256(const std::string& sha256);
   Result<std::vector<TokenInfo>> Tokens();
   Result<std::optional<PolicyInfo>> ActivePolicy();
