@@ -11,6 +11,7 @@
 
 #include "actledger/json.h"
 #include "cli/commands.h"
+#include "gate/gate.h"
 #include "gen/generator.h"
 
 namespace actledger::cli {
@@ -78,7 +79,15 @@ int RunAppend(const GlobalOptions& g, const std::string& input) {
   ValidationOptions vo;
   vo.strict = g.strict;
   vo.max_record_bytes = g.max_record_bytes;
-  const std::string principal = LocalPrincipal();
+  // recorded_by: the token's principal with --token, else local:<OS user>.
+  std::string principal = LocalPrincipal();
+  if (!g.token.empty()) {
+    auto gate = gate::Gate::Open(&ledger);
+    if (!gate.ok()) return Fail(gate.status());
+    Result<std::string> p = (*gate)->Authenticate(g.token);
+    if (!p.ok()) return Fail(p.status());
+    principal = *p;
+  }
 
   // Output is printed in input order: a batch's slots are either an error
   // line (invalid input) or a receipt filled in once durable. The writer
