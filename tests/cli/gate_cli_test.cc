@@ -472,3 +472,35 @@ TEST_F(GateCli, LifecycleFromPolicyToVerify) {
 
 }  // namespace
 }  // namespace actledger::gate_cli_test
+
+namespace actledger::gate_cli_test {
+namespace {
+
+// recorded_by comes from authentication: a token's principal, never the
+// body; an unknown token stores nothing.
+TEST_F(GateCli, AppendWithTokenRecordsTheTokensPrincipal) {
+  InitLedger();
+  const std::string token = NewToken("agent-7@acme.example");
+  Ran gen = Cmd({"gen", "--count", "2", "--seed", "5"});
+  ASSERT_EQ(gen.exit_code, 0) << gen;
+  Ran appended = Cmd({"--token", token, "append"}, gen.out);
+  ASSERT_EQ(appended.exit_code, 0) << appended;
+  const std::vector<std::string> receipts = SplitLines(appended.out);
+  ASSERT_EQ(receipts.size(), 2u) << appended;
+  const json::Value receipt = ParseJsonText(receipts[0]);
+  const std::string seq =
+      std::to_string(static_cast<uint64_t>(receipt.Find("seq")->as_number()));
+  Ran stored = Cmd({"get", seq});
+  ASSERT_EQ(stored.exit_code, 0) << stored;
+  EXPECT_EQ(Str(ParseJsonText(stored.out), "recorded_by"),
+            "agent-7@acme.example");
+
+  Ran bogus = Cmd({"--token", "alt_not-a-token", "append"}, gen.out);
+  EXPECT_EQ(bogus.exit_code, 5) << bogus;
+  EXPECT_THAT(bogus.err, HasSubstr("unauthenticated"));
+  Ran after = Cmd({"get", std::to_string(std::stoull(seq) + 2)});
+  EXPECT_EQ(after.exit_code, 3) << "nothing was stored for the bad token";
+}
+
+}  // namespace
+}  // namespace actledger::gate_cli_test
