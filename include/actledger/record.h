@@ -95,17 +95,26 @@ class CanonicalBody {
   std::string Render(
       const std::vector<std::pair<std::string_view, std::string_view>>& extra)
       const;
+  // The same, appended to *out.
+  void RenderTo(
+      const std::vector<std::pair<std::string_view, std::string_view>>& extra,
+      std::string* out) const;
   size_t byte_size() const { return bytes_; }
 
  private:
-  std::vector<std::pair<std::string, std::string>> members_;  // sorted
+  struct Member {
+    std::string key;   // the key itself, for ordering
+    std::string text;  // "\"key\":" followed by the canonical value
+  };
+  std::vector<Member> members_;  // in RFC 8785 key order
   size_t bytes_ = 0;
 };
 
 // Returns the raw JSON text of top-level member `key` of the canonical
 // object `json`, or an empty view when absent. Skips nested values without
 // parsing them; used by verify on stored leaves.
-std::string_view FindTopLevelMember(std::string_view json, std::string_view key);
+std::string_view FindTopLevelMember(std::string_view json,
+                                    std::string_view key);
 
 }  // namespace actledger
 

@@ -42,6 +42,18 @@ int Utf16Units(char32_t cp, char16_t units[2]) {
 }  // namespace
 
 bool KeyLess(std::string_view a, std::string_view b) {
+  // Fast path: up to the first differing byte the strings are equal, and
+  // if both differing bytes are ASCII, UTF-16 order is byte order there.
+  const size_t n = std::min(a.size(), b.size());
+  size_t k = 0;
+  while (k < n && a[k] == b[k]) ++k;
+  if (k == n) return a.size() < b.size();
+  const unsigned char ca = static_cast<unsigned char>(a[k]);
+  const unsigned char cb = static_cast<unsigned char>(b[k]);
+  if (ca < 0x80 && cb < 0x80) return ca < cb;
+  // Otherwise decode both to UTF-16 code units (a multi-byte sequence can
+  // only differ from its equal prefix at a sequence start or inside it, so
+  // restart from the beginning; this path is rare).
   size_t i = 0, j = 0;
   char16_t ua[2] = {0, 0}, ub[2] = {0, 0};
   int na = 0, nb = 0, pa = 0, pb = 0;
@@ -116,8 +128,8 @@ void AppendCanonicalNumber(double d, std::string* out) {
   }
   // Shortest round-trip digits, in scientific form "D.DDDDe±XX".
   char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof(buf), d,
-                           std::chars_format::scientific);
+  auto res =
+      std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific);
   assert(res.ec == std::errc());
   std::string_view sci(buf, res.ptr - buf);
   size_t e_pos = sci.find('e');

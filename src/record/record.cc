@@ -569,61 +569,73 @@ Result<ValidatedRecord> ValidateRecordValue(Value value,
 CanonicalBody::CanonicalBody(const json::Value& body) {
   members_.reserve(body.as_object().size() + 6);
   for (const auto& [key, value] : body.as_object()) {
-    std::string text;
-    json::AppendCanonical(value, &text);
-    bytes_ += key.size() + text.size() + 4;
-    members_.emplace_back(key, std::move(text));
+    Member m;
+    m.key = key;
+    json::AppendCanonicalString(key, &m.text);
+    m.text.push_back(':');
+    json::AppendCanonical(value, &m.text);
+    bytes_ += m.text.size() + 1;
+    members_.push_back(std::move(m));
   }
-  std::sort(members_.begin(), members_.end(), [](const auto& a, const auto& b) {
-    return json::KeyLess(a.first, b.first);
-  });
+  std::sort(members_.begin(), members_.end(),
+            [](const Member& x, const Member& y) {
+              return json::KeyLess(x.key, y.key);
+            });
 }
 
 void CanonicalBody::Add(std::string key, std::string canonical_value) {
-  bytes_ += key.size() + canonical_value.size() + 4;
-  auto pos = std::lower_bound(members_.begin(), members_.end(), key,
-                              [](const auto& m, const std::string& k) {
-                                return json::KeyLess(m.first, k);
+  Member m;
+  json::AppendCanonicalString(key, &m.text);
+  m.text.push_back(':');
+  m.text.append(canonical_value);
+  m.key = std::move(key);
+  bytes_ += m.text.size() + 1;
+  auto pos = std::lower_bound(members_.begin(), members_.end(), m.key,
+                              [](const Member& x, const std::string& k) {
+                                return json::KeyLess(x.key, k);
                               });
-  members_.emplace(pos, std::move(key), std::move(canonical_value));
+  members_.insert(pos, std::move(m));
 }
 
 std::string CanonicalBody::Render(
     const std::vector<std::pair<std::string_view, std::string_view>>& extra)
     const {
+  std::string out;
+  RenderTo(extra, &out);
+  return out;
+}
+
+void CanonicalBody::RenderTo(
+    const std::vector<std::pair<std::string_view, std::string_view>>& extra,
+    std::string* out) const {
   std::vector<std::pair<std::string_view, std::string_view>> sorted_extra =
       extra;
   std::sort(sorted_extra.begin(), sorted_extra.end(),
             [](const auto& a, const auto& b) {
               return json::KeyLess(a.first, b.first);
             });
-  std::string out;
   size_t size = bytes_ + 2;
-  for (const auto& [k, v] : sorted_extra) size += k.size() + v.size() + 4;
-  out.reserve(size);
-  out.push_back('{');
+  for (const auto& [k, v] : sorted_extra) size += k.size() + v.size() + 8;
+  out->reserve(out->size() + size);
+  out->push_back('{');
   bool first = true;
-  auto emit = [&](std::string_view k, std::string_view v) {
-    if (!first) out.push_back(',');
-    first = false;
-    json::AppendCanonicalString(k, &out);
-    out.push_back(':');
-    out.append(v);
-  };
   size_t i = 0, j = 0;
   while (i < members_.size() || j < sorted_extra.size()) {
+    if (!first) out->push_back(',');
+    first = false;
     if (j == sorted_extra.size() ||
         (i < members_.size() &&
-         json::KeyLess(members_[i].first, sorted_extra[j].first))) {
-      emit(members_[i].first, members_[i].second);
+         json::KeyLess(members_[i].key, sorted_extra[j].first))) {
+      out->append(members_[i].text);
       ++i;
     } else {
-      emit(sorted_extra[j].first, sorted_extra[j].second);
+      json::AppendCanonicalString(sorted_extra[j].first, out);
+      out->push_back(':');
+      out->append(sorted_extra[j].second);
       ++j;
     }
   }
-  out.push_back('}');
-  return out;
+  out->push_back('}');
 }
 
 namespace {
