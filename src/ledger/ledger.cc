@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <chrono>
 #include <cstring>
 #include <future>
@@ -402,6 +403,25 @@ void Ledger::AppendAsync(std::vector<AppendRequest> batch,
     done(FailedPrecondition("the ledger is open read-only"));
     return;
   }
+  // Render each leaf here, on the caller's thread, leaving marks where the
+  // writer puts recorded_at and seq: the writer's per-record work is then
+  // three copies, and the bodies are freed here too.
+  std::string by;
+  json::AppendCanonicalString(recorded_by, &by);
+  for (AppendRequest& a : batch) {
+    std::string kind;
+    json::AppendCanonicalString(RecordKindName(a.kind), &kind);
+    a.rendered.clear();
+    a.body.RenderTo({{"kind", kind},
+                     {"recorded_at", "\x01"},
+                     {"recorded_by", by},
+                     {"seq", "\x02"}},
+                    &a.rendered);
+    a.recorded_at_mark = a.rendered.find('\x01');
+    a.seq_mark = a.rendered.find('\x02');
+    assert(a.recorded_at_mark < a.seq_mark && a.seq_mark != std::string::npos);
+    a.body = CanonicalBody();
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stop_) {
@@ -511,16 +531,18 @@ void Ledger::CommitGroup(std::vector<Request>& group) {
     }();
     for (Request& r : group) {
       if (r.checkpoint_done) continue;
-      std::string by;
-      json::AppendCanonicalString(r.recorded_by, &by);
       for (AppendRequest& a : r.batch) {
-        std::string kind;
-        json::AppendCanonicalString(RecordKindName(a.kind), &kind);
-        std::string seq_text = std::to_string(seq++);
-        payloads.push_back(a.body.Render({{"kind", kind},
-                                          {"recorded_at", recorded_at},
-                                          {"recorded_by", by},
-                                          {"seq", seq_text}}));
+        const std::string seq_text = std::to_string(seq++);
+        const std::string_view text(a.rendered);
+        std::string payload;
+        payload.reserve(text.size() + recorded_at.size() + seq_text.size());
+        payload.append(text.substr(0, a.recorded_at_mark));
+        payload.append(recorded_at);
+        payload.append(text.substr(a.recorded_at_mark + 1,
+                                   a.seq_mark - a.recorded_at_mark - 1));
+        payload.append(seq_text);
+        payload.append(text.substr(a.seq_mark + 1));
+        payloads.push_back(std::move(payload));
       }
     }
   }
