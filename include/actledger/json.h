@@ -91,7 +91,6 @@ struct ParseOptions {
 // kInvalidArgument saying what is wrong.
 Result<Value> Parse(std::string_view text, const ParseOptions& options = {});
 
-
 // RFC 8785 canonical form.
 std::string Canonical(const Value& value);
 void AppendCanonical(const Value& value, std::string* out);

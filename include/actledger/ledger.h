@@ -100,7 +100,7 @@ struct AppendRequest {
   CanonicalBody body;
   // Filled by the ledger on the caller's thread: the leaf rendered with
   // every envelope member but the two the writer assigns, whose places are
-  // marked by one placeholder byte each (0x01 recorded_at, 0x02 seq; raw
+  // marked by one reserved byte each (0x01 recorded_at, 0x02 seq; raw
   // control bytes never occur in canonical JSON).
   std::string rendered;
   size_t recorded_at_mark = 0;

@@ -10,8 +10,8 @@ namespace actledger::crypto {
 Digest Sha256(std::string_view data) {
   Digest out;
   unsigned int len = 0;
-  int ok = EVP_Digest(data.data(), data.size(), out.data(), &len,
-                      EVP_sha256(), nullptr);
+  int ok = EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(),
+                      nullptr);
   // Hashing in memory cannot fail unless OpenSSL itself is broken.
   if (ok != 1 || len != out.size()) std::abort();
   return out;

@@ -27,6 +27,7 @@
 #include "actledger/checkpoint.h"
 #include "actledger/json.h"
 #include "actledger/merkle.h"
+#include "cli/child_process.h"
 
 namespace actledger {
 namespace {
@@ -78,37 +79,9 @@ std::vector<char*> Argv(const std::vector<std::string>& args) {
   return argv;
 }
 
-// Waits for `pid`; kills it after kChildTimeout. Returns the exit code, or
-// -1 when it was killed or died of a signal.
-int WaitChild(pid_t pid) {
-  const auto deadline = std::chrono::steady_clock::now() + kChildTimeout;
-  int status = 0;
-  for (;;) {
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    if (r < 0) return -1;
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      ADD_FAILURE() << "child " << pid << " timed out";
-      return -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using cli_testing::RunResult;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::ostream& operator<<(std::ostream& os, const RunResult& r) {
-  return os << "exit " << r.exit_code << "\n--- stdout:\n"
-            << r.out.substr(0, 4000) << "\n--- stderr:\n"
-            << r.err.substr(0, 4000);
-}
+int WaitChild(pid_t pid) { return cli_testing::WaitChild(pid, kChildTimeout); }
 
 json::Value ParseJson(std::string_view text) {
   Result<json::Value> v = json::Parse(text);

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "actledger/json.h"
+#include "cli/child_process.h"
 
 extern char** environ;
 
@@ -79,36 +80,9 @@ std::string OsUser() {
   return pw != nullptr ? pw->pw_name : "uid-" + std::to_string(::geteuid());
 }
 
-// Waits for `pid`, killing it after kChildLimit; the exit code or -1.
-int AwaitChild(pid_t pid) {
-  const auto deadline = std::chrono::steady_clock::now() + kChildLimit;
-  int status = 0;
-  for (;;) {
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    if (r < 0) return -1;
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      ADD_FAILURE() << "child " << pid << " timed out";
-      return -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using Ran = cli_testing::RunResult;
 
-struct Ran {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::ostream& operator<<(std::ostream& os, const Ran& r) {
-  return os << "exit " << r.exit_code << "\n--- stdout:\n"
-            << r.out.substr(0, 4000) << "\n--- stderr:\n"
-            << r.err.substr(0, 4000);
-}
+int AwaitChild(pid_t pid) { return cli_testing::WaitChild(pid, kChildLimit); }
 
 class GateCli : public ::testing::Test {
  protected:
