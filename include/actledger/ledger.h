@@ -190,7 +190,6 @@ class Ledger {
   Result<std::string> LatestCheckpoint() const;
 
  private:
-  struct Group;
   struct Request;
   Ledger() = default;
   Status Recover();
@@ -219,6 +218,7 @@ class Ledger {
   // Writer-thread state.
   merkle::CompactRange range_;
   uint64_t checkpoint_size_ = 0;
+  uint64_t checkpoint_count_ = 0;  // notes in the checkpoint history
   bool derived_broken_ = false;
   int64_t first_unsigned_at_ = 0;  // monotonic seconds, 0 = none
 

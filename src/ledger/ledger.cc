@@ -180,6 +180,7 @@ Status Ledger::Recover() {
   ACTLEDGER_ASSIGN_OR_RETURN(std::vector<std::string> notes,
                              ReadCheckpointHistory(cps, /*repair=*/true));
   checkpoints_ = std::make_unique<storage::File>(std::move(cps));
+  checkpoint_count_ = notes.size();
   uint64_t signed_size = 0;
   merkle::Hash signed_root = merkle::EmptyRoot();
   if (!notes.empty()) {
@@ -629,7 +630,9 @@ Status Ledger::WriteCheckpoint() {
   cp.root = range_.Root();
   ACTLEDGER_ASSIGN_OR_RETURN(std::string note,
                              signer_->Sign(FormatCheckpoint(cp)));
-  ACTLEDGER_RETURN_IF_ERROR(AppendCheckpointNote(*checkpoints_, note));
+  ACTLEDGER_RETURN_IF_ERROR(
+      AppendCheckpointNote(*checkpoints_, checkpoint_count_, note));
+  ++checkpoint_count_;
   checkpoint_size_ = cp.size;
   first_unsigned_at_ = 0;
   std::lock_guard<std::mutex> lock(mu_);

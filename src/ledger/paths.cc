@@ -122,21 +122,11 @@ Result<std::vector<std::string>> ReadCheckpointHistory(
   return notes;
 }
 
-Status AppendCheckpointNote(storage::File& file, const std::string& note) {
+Status AppendCheckpointNote(storage::File& file, uint64_t number,
+                            const std::string& note) {
   ACTLEDGER_ASSIGN_OR_RETURN(uint64_t size, file.Size());
-  // Count existing frames to number the new one.
-  std::string bytes;
-  ACTLEDGER_RETURN_IF_ERROR(file.ReadUpTo(0, size, &bytes));
-  uint64_t count = 0;
-  std::string_view rest(bytes);
-  while (!rest.empty()) {
-    storage::DecodedFrame frame;
-    if (storage::DecodeFrame(rest, &frame) != storage::FrameStatus::kOk) break;
-    rest.remove_prefix(frame.size);
-    ++count;
-  }
   std::string buf;
-  storage::EncodeFrame(count, note, &buf);
+  storage::EncodeFrame(number, note, &buf);
   Status st = file.Append(buf);
   if (st.ok()) st = file.Sync();
   if (!st.ok()) (void)file.Truncate(size);

@@ -53,8 +53,11 @@ struct LedgerConfig {
 Result<std::vector<std::string>> ReadCheckpointHistory(
     storage::File& file, bool repair, std::vector<uint64_t>* offsets = nullptr,
     uint64_t* damage_offset = nullptr);
-// Appends one note and syncs. Precondition: `file` opened with O_APPEND.
-Status AppendCheckpointNote(storage::File& file, const std::string& note);
+// Appends note number `number` (the count of notes already stored) and
+// syncs; on failure nothing of it remains. Precondition: `file` opened with
+// O_APPEND.
+Status AppendCheckpointNote(storage::File& file, uint64_t number,
+                            const std::string& note);
 
 }  // namespace actledger
 

@@ -74,8 +74,7 @@ class Verifier {
   Status LoadCheckpoints();
   Status ScanLog();
   void FoldLeaves(const std::vector<Frame>& frames,
-                  const std::vector<merkle::Hash>& leaves,
-                  const std::string& segment);
+                  const std::vector<merkle::Hash>& leaves);
   void CheckCheckpointsAt(uint64_t size);
 
   const std::string dir_;
@@ -197,8 +196,7 @@ void Verifier::CheckCheckpointsAt(uint64_t size) {
 }
 
 void Verifier::FoldLeaves(const std::vector<Frame>& frames,
-                          const std::vector<merkle::Hash>& leaves,
-                          const std::string& segment) {
+                          const std::vector<merkle::Hash>& leaves) {
   for (size_t i = 0; i < frames.size(); ++i) {
     const Frame& f = frames[i];
     // The stored offset must point at this frame.
@@ -233,7 +231,6 @@ void Verifier::FoldLeaves(const std::vector<Frame>& frames,
              level == 0 ? static_cast<int64_t>(index) : -1);
       }
     });
-    (void)segment;
     CheckCheckpointsAt(range_.size());
   }
 }
@@ -384,7 +381,7 @@ Status Verifier::ScanLog() {
         }
         ++expected;
       }
-      if (tree_trustworthy_) FoldLeaves(frames, leaves, name);
+      if (tree_trustworthy_) FoldLeaves(frames, leaves);
       const uint64_t good_bytes = bad_at - pos;
       report_.records += frames.size();
       report_.bytes += good_bytes;

@@ -88,7 +88,7 @@ class StateStore {
   Result<std::vector<TokenInfo>> Tokens();
   Result<std::optional<PolicyInfo>> ActivePolicy();
   Result<std::vector<PolicyInfo>> Policies();
-  // Proposals in [from, to) of occurred/recorded time, for what-if replays.
+  // The seq of every proposal, ascending, for what-if replays.
   Result<std::vector<int64_t>> ProposalSeqs();
 
  private:

@@ -330,10 +330,15 @@ Status SegmentLog::Append(uint64_t first_seq,
   const uint64_t start_frames = active_frames_;
   std::vector<std::string> created;
 
+  bool sync_failed = false;
   auto write_and_sync = [&](std::string* buf) -> Status {
     if (buf->empty()) return Status::Ok();
     ACTLEDGER_RETURN_IF_ERROR(active_.Append(*buf));
-    ACTLEDGER_RETURN_IF_ERROR(active_.Sync());
+    Status synced = active_.Sync();
+    if (!synced.ok()) {
+      sync_failed = true;
+      return synced;
+    }
     active_size_ += buf->size();
     buf->clear();
     return Status::Ok();
@@ -394,7 +399,7 @@ Status SegmentLog::Append(uint64_t first_seq,
     return IoError(st.message() + "; undoing the partial append also failed (" +
                    undo.message() + "): reopen the ledger to recover");
   }
-  if (!IsNoSpace(st) && st.message().rfind("fdatasync", 0) == 0) {
+  if (sync_failed && !IsNoSpace(st)) {
     // After a failed fdatasync the page cache cannot be trusted (the
     // kernel may have dropped the dirty pages): recover by reopening.
     active_.Close();

@@ -1,5 +1,5 @@
-// Running the `actledger` binary from tests: waiting for a child with a
-// time limit, and what a run produced.
+// Shared by the CLI test suites: waiting for a child with a time limit,
+// what a run produced, and small file and text helpers.
 #ifndef ACTLEDGER_TESTS_CLI_CHILD_PROCESS_H_
 #define ACTLEDGER_TESTS_CLI_CHILD_PROCESS_H_
 
@@ -8,9 +8,13 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 namespace actledger::cli_testing {
 
@@ -44,6 +48,30 @@ inline std::ostream& operator<<(std::ostream& os, const RunResult& r) {
   return os << "exit " << r.exit_code << "\n--- stdout:\n"
             << r.out.substr(0, 4000) << "\n--- stderr:\n"
             << r.err.substr(0, 4000);
+}
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+inline void WriteFile(const std::string& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  ASSERT_TRUE(out.good()) << path;
+}
+
+// The lines of `text`, without their newlines.
+inline std::vector<std::string> Lines(std::string_view text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    lines.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
 }
 
 }  // namespace actledger::cli_testing

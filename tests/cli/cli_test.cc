@@ -42,28 +42,9 @@ constexpr char kSegment0[] = "log/00000000000000000000.seg";
 // A child that runs longer than this is killed and reported as exit -1.
 constexpr auto kChildTimeout = std::chrono::seconds(120);
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void WriteFile(const std::string& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << path;
-}
-
-std::vector<std::string> Lines(std::string_view text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    lines.emplace_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
+using cli_testing::Lines;
+using cli_testing::ReadFile;
+using cli_testing::WriteFile;
 
 std::string StripNewline(std::string s) {
   if (!s.empty() && s.back() == '\n') s.pop_back();

@@ -39,28 +39,9 @@ using ::testing::UnorderedElementsAre;
 
 constexpr auto kChildLimit = std::chrono::seconds(120);
 
-std::string SlurpFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void SpillFile(const std::string& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << path;
-}
-
-std::vector<std::string> SplitLines(std::string_view text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    lines.emplace_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
+using cli_testing::Lines;
+using cli_testing::ReadFile;
+using cli_testing::WriteFile;
 
 json::Value ParseJsonText(std::string_view text) {
   Result<json::Value> v = json::Parse(text);
@@ -112,7 +93,7 @@ class GateCli : public ::testing::Test {
               const std::string& tag, const std::string& token_env = "") {
     const std::string in_path = Tmp(tag + ".in"), out_path = Tmp(tag + ".out"),
                       err_path = Tmp(tag + ".err");
-    SpillFile(in_path, input);
+    WriteFile(in_path, input);
     std::vector<std::string> full = {ACTLEDGER_BIN, "--data", data_};
     full.insert(full.end(), args.begin(), args.end());
     std::vector<char*> argv;
@@ -140,8 +121,8 @@ class GateCli : public ::testing::Test {
   Ran Collect(pid_t pid, const std::string& tag) {
     Ran r;
     r.exit_code = AwaitChild(pid);
-    r.out = SlurpFile(Tmp(tag + ".out"));
-    r.err = SlurpFile(Tmp(tag + ".err"));
+    r.out = ReadFile(Tmp(tag + ".out"));
+    r.err = ReadFile(Tmp(tag + ".err"));
     return r;
   }
 
@@ -204,7 +185,7 @@ TEST_F(GateCli, PolicyCheckAcceptsTheExampleAndPinpointsABadWhen) {
   EXPECT_THAT(ok.out, HasSubstr(": ok"));
 
   // Break the T-2026-03 expression: a dangling `<`.
-  std::string text = SlurpFile(kExample);
+  std::string text = ReadFile(kExample);
   const std::string good = "action.amount.value < 100 &&";
   const size_t at = text.find(good);
   ASSERT_NE(at, std::string::npos);
@@ -212,7 +193,7 @@ TEST_F(GateCli, PolicyCheckAcceptsTheExampleAndPinpointsABadWhen) {
   const int line =
       1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
   const std::string bad = Tmp("bad.yaml");
-  SpillFile(bad, text);
+  WriteFile(bad, text);
   Ran r = Cmd({"policy", "check", bad});
   EXPECT_EQ(r.exit_code, 3) << r;
   EXPECT_THAT(r.err,
@@ -246,7 +227,7 @@ TEST_F(GateCli, LifecycleFromPolicyToVerify) {
   EXPECT_EQ(Str(activated, "activated_by"), me_);
   Ran show = Cmd({"policy", "show"});
   EXPECT_EQ(show.exit_code, 0) << show;
-  EXPECT_EQ(show.out, SlurpFile(kExample));
+  EXPECT_EQ(show.out, ReadFile(kExample));
 
   // Tokens: printed once, never listed.
   const std::string fiona = NewToken("user:fiona");
@@ -254,7 +235,7 @@ TEST_F(GateCli, LifecycleFromPolicyToVerify) {
   ASSERT_FALSE(fiona.empty());
   Ran list = Cmd({"token", "list"});
   EXPECT_EQ(list.exit_code, 0) << list;
-  EXPECT_EQ(SplitLines(list.out).size(), 2u) << list;
+  EXPECT_EQ(Lines(list.out).size(), 2u) << list;
   EXPECT_THAT(list.out, Not(HasSubstr(fiona)));
   EXPECT_THAT(list.out, HasSubstr("user:fiona"));
   ASSERT_NO_FATAL_FAILURE(GrantRole("user:fiona", "finance-ops"));
@@ -283,7 +264,7 @@ TEST_F(GateCli, LifecycleFromPolicyToVerify) {
       Proposal("r-wait", "payment.refund", "500.00") + "\n";
   Ran gate = Cmd({"gate"}, input);
   EXPECT_EQ(gate.exit_code, 3) << gate;
-  std::vector<std::string> lines = SplitLines(gate.out);
+  std::vector<std::string> lines = Lines(gate.out);
   ASSERT_EQ(lines.size(), 9u) << gate;
   std::map<std::string, json::Value> decided;
   std::vector<int> bad_lines;
@@ -366,7 +347,7 @@ TEST_F(GateCli, LifecycleFromPolicyToVerify) {
   Ran inbox = Cmd({"approvals"});
   ASSERT_EQ(inbox.exit_code, 0) << inbox;
   std::vector<std::string> pending;
-  for (const std::string& l : SplitLines(inbox.out)) {
+  for (const std::string& l : Lines(inbox.out)) {
     json::Value a = ParseJsonText(l);
     pending.push_back(Str(a, "action_id"));
     EXPECT_EQ(Str(a, "status"), "pending_approval") << l;
@@ -389,16 +370,16 @@ TEST_F(GateCli, LifecycleFromPolicyToVerify) {
 
   // What-if: a stricter threshold changes exactly the one auto-approved
   // refund between 50 and 100 (r-75); r-small (40.00) stays allowed.
-  std::string stricter = SlurpFile(kExample);
+  std::string stricter = ReadFile(kExample);
   const std::string from = "action.amount.value < 100";
   const size_t at = stricter.find(from);
   ASSERT_NE(at, std::string::npos);
   stricter.replace(at, from.size(), "action.amount.value < 50");
   const std::string candidate = Tmp("stricter.yaml");
-  SpillFile(candidate, stricter);
+  WriteFile(candidate, stricter);
   Ran whatif = Cmd({"policy", "whatif", candidate});
   ASSERT_EQ(whatif.exit_code, 0) << whatif;
-  std::vector<std::string> out = SplitLines(whatif.out);
+  std::vector<std::string> out = Lines(whatif.out);
   ASSERT_EQ(out.size(), 2u) << whatif;
   json::Value changed = ParseJsonText(out[0]);
   EXPECT_EQ(Str(changed, "action_id"), "r-75");
@@ -412,19 +393,19 @@ TEST_F(GateCli, LifecycleFromPolicyToVerify) {
   EXPECT_EQ(json::Canonical(*summary.FindPath("summary.changed_by_rule")),
             R"j({"(no rule)":1})j");
   // The active policy is unchanged by a what-if.
-  EXPECT_EQ(Cmd({"policy", "show"}).out, SlurpFile(kExample));
+  EXPECT_EQ(Cmd({"policy", "show"}).out, ReadFile(kExample));
   // The same policy changes nothing.
   Ran same = Cmd({"policy", "whatif", kExample});
   EXPECT_EQ(same.exit_code, 0) << same;
   EXPECT_THAT(
-      SplitLines(same.out),
+      Lines(same.out),
       ElementsAre(ContainsRegex(R"("changed":0,"changed_by_rule":\{\})")))
       << same;
 
   // A revoked token stops working.
   Ran tokens = Cmd({"token", "list"});
   std::string fiona_id;
-  for (const std::string& l : SplitLines(tokens.out)) {
+  for (const std::string& l : Lines(tokens.out)) {
     json::Value t = ParseJsonText(l);
     if (Str(t, "principal") == "user:fiona") fiona_id = Str(t, "token_id");
   }
@@ -438,7 +419,7 @@ TEST_F(GateCli, LifecycleFromPolicyToVerify) {
   for (const auto& entry :
        std::filesystem::recursive_directory_iterator(data_)) {
     if (!entry.is_regular_file()) continue;
-    const std::string bytes = SlurpFile(entry.path().string());
+    const std::string bytes = ReadFile(entry.path().string());
     EXPECT_EQ(bytes.find(fiona), std::string::npos) << entry.path();
     EXPECT_EQ(bytes.find(sam), std::string::npos) << entry.path();
   }
@@ -459,7 +440,7 @@ TEST_F(GateCli, AppendWithTokenRecordsTheTokensPrincipal) {
   ASSERT_EQ(gen.exit_code, 0) << gen;
   Ran appended = Cmd({"--token", token, "append"}, gen.out);
   ASSERT_EQ(appended.exit_code, 0) << appended;
-  const std::vector<std::string> receipts = SplitLines(appended.out);
+  const std::vector<std::string> receipts = Lines(appended.out);
   ASSERT_EQ(receipts.size(), 2u) << appended;
   const json::Value receipt = ParseJsonText(receipts[0]);
   const std::string seq =
