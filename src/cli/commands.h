@@ -3,9 +3,15 @@
 #define ACTLEDGER_CLI_COMMANDS_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "cli/cli.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace actledger::cli {
 
@@ -43,6 +49,15 @@ int RunTokenList(const GlobalOptions& g);
 int RunTokenRevoke(const GlobalOptions& g, const std::string& token_id);
 int RunPrincipal(const GlobalOptions& g, const std::string& principal,
                  const std::string& role, bool grant);
+
+// Command groups that live in their own file register their subcommands on
+// `app` and append what to run when one is chosen. Options they parse are
+// owned by the closures; `g` outlives them.
+struct Command {
+  CLI::App* subcommand;
+  std::function<int()> run;
+};
+using Commands = std::vector<Command>;
 
 }  // namespace actledger::cli
 

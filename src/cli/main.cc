@@ -182,6 +182,9 @@ int main(int argc, char** argv) {
   revoke->add_option("principal", principal, "Principal")->required();
   revoke->add_option("--role", role, "Role")->required();
 
+  // Command groups in their own files.
+  Commands commands;
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -216,5 +219,8 @@ int main(int argc, char** argv) {
   if (*token_revoke) return RunTokenRevoke(g, token_id);
   if (*grant) return RunPrincipal(g, principal, role, true);
   if (*revoke) return RunPrincipal(g, principal, role, false);
+  for (const Command& c : commands) {
+    if (c.subcommand->parsed()) return c.run();
+  }
   return 2;
 }
