@@ -165,9 +165,15 @@ std::string FiftyRulePolicy() {
         decision = "deny";
         break;
     }
-    y += "  - id: R-" + std::to_string(i) + "\n    applies_to: [\"" + type +
-         "\"]\n    when: '" + when + "'\n    decision: " + decision +
-         "\n    owner: Bench\n    approved_by: bench@acme.example\n";
+    y += "  - id: R-";
+    y += std::to_string(i);
+    y += "\n    applies_to: [\"";
+    y += type;
+    y += "\"]\n    when: '";
+    y += when;
+    y += "'\n    decision: ";
+    y += decision;
+    y += "\n    owner: Bench\n    approved_by: bench@acme.example\n";
   }
   return y;
 }
@@ -207,7 +213,7 @@ Flags ParseFlags(int argc, char** argv) {
 }
 
 double ThreadCpuSeconds() {
-  timespec ts;
+  timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) +
          static_cast<double>(ts.tv_nsec) * 1e-9;
@@ -243,11 +249,7 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-}  // namespace
-}  // namespace actledger
-
-int main(int argc, char** argv) {
-  using namespace actledger;
+int Run(int argc, char** argv) {
   const Flags flags = ParseFlags(argc, argv);
 
   const policy::Policy fifty = MustParse(FiftyRulePolicy(), "bench-50.yaml");
@@ -285,7 +287,7 @@ int main(int argc, char** argv) {
       const json::Value* a = proposals[i].Find("action");
       const json::Value* t = a != nullptr ? a->Find("type") : nullptr;
       return t != nullptr && t->is_string() &&
-             known.find(std::string_view(t->as_string())) != known.end();
+             known.find(t->as_string()) != known.end();
     }));
     ex_r.push_back(Rate(n, flags.seconds, [&](size_t i) -> uint64_t {
       example.Evaluate(proposals[i], now, &reused);
@@ -320,3 +322,8 @@ int main(int argc, char** argv) {
               f50 >= 1e6 ? "met" : "NOT met");
   return 0;
 }
+
+}  // namespace
+}  // namespace actledger
+
+int main(int argc, char** argv) { return actledger::Run(argc, argv); }

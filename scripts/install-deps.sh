@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libssl-dev libsqlite3-dev sqlite3 libsimdjson-dev libyaml-cpp-dev
+  libssl-dev libsqlite3-dev sqlite3 libsimdjson-dev libyaml-cpp-dev libpq-dev
   libboost-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy cppcheck libclang-rt-14-dev

@@ -2,7 +2,8 @@
 # Builds the ledger tests with ThreadSanitizer (the `tsan` preset) and runs
 # the suites that exercise concurrency: group commit under concurrent
 # appenders, readers beside the writer, crash and torn-tail recovery,
-# concurrent verify, and the basic open/append/get paths. Any data race or
+# concurrent verify, the basic open/append/get paths, and the HTTP server
+# under concurrent clients. Any data race or
 # lock-order inversion fails the run (halt_on_error).
 #
 #   scripts/tsan.sh [extra gtest flags...]
@@ -14,7 +15,7 @@ jobs=$(nproc)
 ((jobs > 2)) && jobs=2
 
 cmake --preset tsan >/dev/null
-cmake --build --preset tsan -j"$jobs" --target ledger_test
+cmake --build --preset tsan -j"$jobs" --target ledger_test server_test
 
 filter='LedgerGroupCommit.*:LedgerSegments.*:LedgerVerifyConcurrent.*'
 filter+=':LedgerCrash.*:LedgerTornTail.*'
@@ -27,3 +28,11 @@ fi
 
 TSAN_OPTIONS="$tsan_options${TSAN_OPTIONS:+ $TSAN_OPTIONS}" \
   build/tsan/tests/ledger_test --gtest_filter="$filter" "$@"
+
+# The HTTP server under concurrent clients: the spawned `actledger serve`
+# is the TSan build, and a race makes it abort (halt_on_error), which fails
+# the test that drove it.
+server_filter='ServerTest.LongPoll*:ServerTest.GracefulShutdown*'
+server_filter+=':ServerTest.AppendQueueBound*:ServerTest.RoleRouteMatrix*'
+TSAN_OPTIONS="$tsan_options${TSAN_OPTIONS:+ $TSAN_OPTIONS}" \
+  build/tsan/tests/server_test --gtest_filter="$server_filter" "$@"

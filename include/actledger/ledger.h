@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "actledger/checkpoint.h"
@@ -93,6 +94,9 @@ struct Receipt {
 };
 
 // A record ready to append: validated, canonicalized, envelope pending.
+// Envelope members that others decide (the gate's `gate`, the retention
+// module's `retention`) are added to `body` with CanonicalBody::Add by
+// whoever prepares the request; the ledger adds its own in AppendAsync.
 struct AppendRequest {
   RecordKind kind = RecordKind::kAction;
   std::string action_id;
@@ -160,8 +164,8 @@ class Ledger {
   using AppendCallback =
       std::function<void(Result<std::vector<Receipt>> receipts)>;
   // Like Append, but returns at once; `done` runs on the writer thread.
-  void AppendAsync(std::vector<AppendRequest> batch, std::string recorded_by,
-                   AppendCallback done);
+  void AppendAsync(std::vector<AppendRequest> batch,
+                   const std::string& recorded_by, AppendCallback done);
 
   // Records visible to this handle.
   uint64_t size() const { return size_.load(std::memory_order_acquire); }
@@ -183,6 +187,19 @@ class Ledger {
   Result<ConsistencyProofResult> ProveConsistency(uint64_t old_size,
                                                   uint64_t new_size) const;
 
+  // Replaces the content of records `seqs` (ascending) by purged stubs
+  // (docs/FORMAT.md) naming the `purge` record `purge_seq`; leaf hashes,
+  // the tree and every checkpoint stay valid. Runs on the writer thread,
+  // one segment at a time: each segment is rewritten into a new file that
+  // atomically replaces it, so a crash leaves the old or the new segment
+  // and the next Open repairs the derived offsets. Records that already
+  // are stubs, and system kinds (policy, hold, erasure, purge, key), are
+  // left as they are. Returns how many records became stubs.
+  // Errors: kInvalidArgument for a seq beyond size() or purge_seq not a
+  // `purge` record, kFailedPrecondition when read-only, kIoError.
+  Result<uint64_t> PurgeRecords(const std::vector<uint64_t>& seqs,
+                                uint64_t purge_seq);
+
   // Signs a checkpoint over every record appended so far, stores it in the
   // checkpoint history and returns the signed note.
   Result<std::string> Checkpoint();
@@ -199,6 +216,11 @@ class Ledger {
   void CommitGroup(std::vector<Request>& group);
   Status WriteCheckpoint();
   Status CheckNotTampered() const;
+  Result<uint64_t> PurgeSegment(int segment_index,
+                                const std::vector<uint64_t>& seqs,
+                                uint64_t purge_seq);
+  Status RewritePositions(uint64_t first_seq,
+                          const std::vector<uint64_t>& offsets);
 
   std::string dir_;
   LedgerOptions options_;
@@ -257,6 +279,10 @@ struct VerifyOptions {
 struct VerifyReport {
   bool ok() const { return findings.empty(); }
   uint64_t records = 0;
+  // Records whose content a purge removed (stubs whose leaf hash the tree
+  // confirms and a `purge` record authorizes), as [first, last] seq ranges.
+  uint64_t purged = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> purged_ranges;
   uint64_t bytes = 0;
   uint64_t checkpoints = 0;
   // Bytes of a torn, unacknowledged tail at the end of the last segment (a
@@ -281,6 +307,34 @@ Result<VerifyReport> VerifyLedger(const std::string& dir,
 
 // The tampered mark: appends are refused while it is present.
 constexpr char kTamperedFile[] = "TAMPERED";
+
+// --- Purged stubs (docs/FORMAT.md, docs/RETENTION.md) -----------------------
+//
+// A purged record's frame keeps its seq and holds, instead of the record, a
+// canonical JSON stub:
+//   {"kind":K,"leaf_hash":"<hex>","purged":{"by":P,"reason":R},
+//    "recorded_at":T,"retention":{...},"seq":N}
+// `leaf_hash` is the hash of the removed record, so the tree is unchanged;
+// `by` is the seq of the `purge` record that authorized the removal.
+// Client records can never look like this: the validator refuses unknown
+// top-level members such as `purged`.
+struct PurgedStub {
+  merkle::Hash leaf_hash{};
+  uint64_t purged_by = 0;
+  std::string reason;
+};
+// The stub in `payload`, or nullopt when `payload` is a record (or a
+// malformed stub: callers that care check IsPurgedStubShaped too).
+std::optional<PurgedStub> ParsePurgedStub(std::string_view payload);
+// Whether `payload` claims to be a stub (cheap prefix test).
+bool IsPurgedStubShaped(std::string_view payload);
+// The stub that replaces record `payload` (kind, recorded_at and
+// retention copied from it).
+std::string RenderPurgedStub(std::string_view payload, uint64_t seq,
+                             uint64_t purged_by, std::string_view reason);
+// The RFC 6962 leaf hash of a stored payload: the hash of the bytes for a
+// record, the stub's `leaf_hash` for a stub.
+merkle::Hash StoredLeafHash(std::string_view payload);
 
 }  // namespace actledger
 

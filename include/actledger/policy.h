@@ -72,6 +72,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "actledger/json.h"
@@ -175,6 +176,110 @@ Result<bool> EvaluateExpression(std::string_view expression,
 // Whether `action_type` matches the glob `pattern` (semantics above). A
 // malformed pattern matches nothing.
 bool GlobMatches(std::string_view pattern, std::string_view action_type);
+
+// --- Retention (PRODUCT.md section 5; docs/RETENTION.md) --------------------
+//
+// The `retention:` and `personal_fields:` sections of a policy file:
+//
+//   retention:
+//     periods: { sox: 7y, hipaa: 6y, gdpr: 6y, general: 3y }  # merged over
+//     legal_duty: [sox, hipaa]          # regimes that are legal duties    the
+//     floor: 6mo                        # minimum for every record    defaults
+//     rules:
+//       - { match: ["payment.*"], regime: sox }       # action type globs
+//       - { subject_types: [patient], regime: hipaa }
+//       - { classes: [deletion], regime: gdpr }       # gate class names
+//       - { match: ["*"], regime: general }
+//   personal_fields: [subject.id, subject.attributes, action.recipient]
+//
+//   Result<policy::RetentionPolicy> r =
+//       policy::RetentionPolicy::Parse(yaml_text, "policy.yaml");
+//   policy::RetentionAssignment a =
+//       r->Assign({.action_type = "payment.refund"}, NowUtc());
+//
+// A rule applies when every condition it states holds (a condition lists
+// alternatives); of all applicable rules the one whose period ends LAST
+// wins (ties: the first written); no applicable rule means `general`. The
+// floor then lengthens `until` if it ends earlier. Periods in months and
+// years are calendar arithmetic that keeps the day of month, clamped to the
+// month's last day: 2024-02-29 + 1y = 2025-02-28, 2024-02-29 + 4y =
+// 2028-02-29.
+//
+// Thread safety: immutable after Parse().
+
+// What Assign() looks at.
+struct RetentionFacts {
+  std::string_view action_type;   // "" when the record has none
+  std::string_view subject_type;  // "" when the record has none
+  std::string_view class_name;    // the gate class of action_type, or ""
+};
+
+struct RetentionAssignment {
+  std::string regime;
+  UtcTime until;
+  bool floor_applied = false;  // the floor, not the regime, set `until`
+};
+
+class RetentionPolicy {
+ public:
+  // sox 7y, hipaa 6y, gdpr 6y, general 3y; legal duty sox and hipaa; floor
+  // 6mo; no rules (every record: general). Used while no active policy has
+  // a `retention:` section.
+  static RetentionPolicy Defaults();
+  // Reads the `retention:` and `personal_fields:` sections of a policy
+  // file (absent sections: the defaults). Errors (kInvalidArgument): the
+  // message reads "<source>:<line>:<column>: <what>" and field() names the
+  // key ("retention.rules[2].regime").
+  static Result<RetentionPolicy> Parse(std::string_view yaml_text,
+                                       std::string_view source_name);
+
+  RetentionAssignment Assign(const RetentionFacts& facts, UtcTime from) const;
+  // When a record of `regime` stored at `from` may go; the floor applies.
+  // nullopt for a regime without a period.
+  std::optional<UtcTime> UntilFor(std::string_view regime, UtcTime from) const;
+
+  // Whether the policy file had a `retention:` section.
+  bool from_file() const { return from_file_; }
+  // Regime -> period text ("7y"), sorted by regime.
+  std::vector<std::pair<std::string, std::string>> Periods() const;
+  const std::vector<std::string>& legal_duty() const { return legal_duty_; }
+  bool IsLegalDuty(std::string_view regime) const;
+  const std::string& floor() const { return floor_text_; }
+  // Whether any rule matches on gate classes (the caller then needs them).
+  bool uses_classes() const { return uses_classes_; }
+  const std::vector<std::string>& personal_fields() const {
+    return personal_fields_;
+  }
+
+  struct Rule {
+    std::vector<std::string> match;  // action type globs
+    std::vector<std::string> subject_types;
+    std::vector<std::string> classes;
+    std::string regime;
+    int line = 0;
+  };
+  const std::vector<Rule>& rules() const { return rules_; }
+
+ private:
+  struct Period {
+    std::string text;
+    int64_t count = 0;
+    int unit = 0;  // policy::Duration::Unit
+  };
+  struct Compiled;  // rules' globs, compiled once
+  static UtcTime Add(const Period& p, UtcTime t);
+  const Period* FindPeriod(std::string_view regime) const;
+
+  bool from_file_ = false;
+  std::shared_ptr<const Compiled> compiled_;
+  std::vector<std::pair<std::string, Period>> periods_;  // sorted by name
+  std::vector<std::string> legal_duty_;
+  Period floor_;
+  std::string floor_text_;
+  std::vector<Rule> rules_;
+  bool uses_classes_ = false;
+  std::vector<std::string> personal_fields_;
+};
 
 }  // namespace actledger::policy
 

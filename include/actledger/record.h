@@ -47,7 +47,7 @@ Result<RecordKind> RecordKindFromName(std::string_view name);
 
 struct ValidationOptions {
   // Records over this many bytes of input are rejected.
-  size_t max_record_bytes = 256 * 1024;
+  size_t max_record_bytes = size_t{256} * 1024;
   // Reject records with missing seven-field parts instead of listing them.
   bool strict = false;
   // Validate a proposal for the approval gate instead: `kind` absent or

@@ -102,8 +102,12 @@ inline Status ResourceExhausted(std::string message, std::string field = {}) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Status status) : status_(std::move(status)) {  // NOLINT
+  // Implicit by design, so that `return value;` and `return NotFound(...);`
+  // both work (as with absl::StatusOr).
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  Result(Status status) : status_(std::move(status)) {
     assert(!status_.ok() && "Result constructed from an OK status");
   }
 
@@ -146,11 +150,14 @@ class [[nodiscard]] Result {
 #define ACTLEDGER_CONCAT_(a, b) ACTLEDGER_CONCAT_INNER_(a, b)
 
 // ACTLEDGER_ASSIGN_OR_RETURN(auto x, F()); returns F()'s status on error.
+// NOLINTBEGIN(bugprone-macro-parentheses): `res` is a name and `lhs` a
+// declaration; neither compiles in parentheses.
 #define ACTLEDGER_ASSIGN_OR_RETURN(lhs, expr) \
   ACTLEDGER_ASSIGN_OR_RETURN_IMPL_(ACTLEDGER_CONCAT_(_res_, __LINE__), lhs, expr)
 #define ACTLEDGER_ASSIGN_OR_RETURN_IMPL_(res, lhs, expr) \
   auto res = (expr);                                     \
   if (!res.ok()) return res.status();                    \
   lhs = std::move(res).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // ACTLEDGER_STATUS_H_

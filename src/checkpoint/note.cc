@@ -128,12 +128,9 @@ Status CheckBody(std::string_view body) {
   return CheckNoteText(body, "note body");
 }
 
-std::string_view AsChars(const std::array<uint8_t, 32>& bytes) {
+template <size_t N>
+std::string_view AsChars(const std::array<uint8_t, N>& bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-
-std::string_view AsChars(const KeyId& id) {
-  return {reinterpret_cast<const char*>(id.data()), id.size()};
 }
 
 // base64(0x01 || key), the key encoding of both key strings.

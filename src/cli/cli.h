@@ -16,7 +16,7 @@ namespace actledger::cli {
 struct GlobalOptions {
   std::string data_dir;  // --data, $ACTLEDGER_DATA, ./actledger-data
   bool strict = false;
-  size_t max_record_bytes = 256 * 1024;
+  size_t max_record_bytes = size_t{256} * 1024;
   // --token or $ACTLEDGER_TOKEN: act as that token's principal.
   std::string token;
 };

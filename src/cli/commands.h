@@ -42,7 +42,7 @@ int RunDecide(const GlobalOptions& g, const std::string& action_id,
 int RunOutcome(const GlobalOptions& g, const std::string& action_id,
                const std::string& input);
 int RunAction(const GlobalOptions& g, const std::string& action_id,
-              const std::string& wait);
+              const std::string& wait, bool proof);
 int RunApprovals(const GlobalOptions& g, const std::string& status);
 int RunTokenCreate(const GlobalOptions& g, const std::string& principal);
 int RunTokenList(const GlobalOptions& g);
@@ -58,6 +58,13 @@ struct Command {
   std::function<int()> run;
 };
 using Commands = std::vector<Command>;
+
+void AddServeCommands(CLI::App& app, GlobalOptions& g, Commands& commands);
+
+void AddQueryCommands(CLI::App& app, GlobalOptions& g, Commands& commands);
+void AddReportCommands(CLI::App& app, GlobalOptions& g, Commands& commands);
+void AddEraseCommands(CLI::App& app, GlobalOptions& g, Commands& commands);
+void AddRetentionCommands(CLI::App& app, GlobalOptions& g, Commands& commands);
 
 }  // namespace actledger::cli
 

@@ -131,7 +131,8 @@ int RunPolicyShow(const GlobalOptions& g) {
         NotFound("no policy is active: every action needs a human "
                  "(activate one with `actledger policy activate`)"));
   }
-  std::fwrite((*text)->data(), 1, (*text)->size(), stdout);
+  const std::string& policy_text = **text;
+  std::fwrite(policy_text.data(), 1, policy_text.size(), stdout);
   return 0;
 }
 
@@ -298,8 +299,56 @@ int RunOutcome(const GlobalOptions& g, const std::string& action_id,
   return 0;
 }
 
+// Adds to each timeline entry its inclusion proof against the latest
+// checkpoint, and the checkpoint note itself, so the printout can be
+// checked offline with the verifier key alone.
+Status AddProofs(const Ledger& ledger, Value* view) {
+  Result<std::string> note = ledger.LatestCheckpoint();
+  if (!note.ok()) {
+    return note.status().code() == StatusCode::kNotFound
+               ? FailedPrecondition(
+                     "the ledger has no signed checkpoint to prove "
+                     "against; run `actledger checkpoint`")
+               : note.status();
+  }
+  const size_t body_end = note->find("\n\n");
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      Checkpoint cp,
+      ParseCheckpoint(std::string_view(*note).substr(
+          0, body_end == std::string::npos ? note->size() : body_end + 1)));
+  view->Set("checkpoint", Value::String(*note));
+  Value* timeline = view->Find("timeline");
+  if (timeline == nullptr || !timeline->is_array()) return Status::Ok();
+  for (Value& entry : timeline->as_array()) {
+    const uint64_t seq =
+        static_cast<uint64_t>(entry.Find("seq")->as_number());
+    if (seq >= cp.size) {
+      entry.Set("proof", Value::Null());
+      entry.Set("proof_note",
+                Value::String("recorded after the latest checkpoint (size " +
+                              std::to_string(cp.size) +
+                              "); run `actledger checkpoint`"));
+      continue;
+    }
+    ACTLEDGER_ASSIGN_OR_RETURN(InclusionProofResult p,
+                               ledger.ProveInclusion(seq, cp.size));
+    Value proof = Value::MakeObject();
+    proof.Set("leaf_index", Value::Number(static_cast<double>(p.leaf_index)));
+    proof.Set("tree_size", Value::Number(static_cast<double>(p.tree_size)));
+    proof.Set("leaf_hash", Value::String(merkle::ToHex(p.leaf_hash)));
+    proof.Set("root", Value::String(merkle::ToHex(p.root)));
+    Value::Array path;
+    for (const merkle::Hash& h : p.path) {
+      path.push_back(Value::String(merkle::ToHex(h)));
+    }
+    proof.Set("path", Value::MakeArray(std::move(path)));
+    entry.Set("proof", std::move(proof));
+  }
+  return Status::Ok();
+}
+
 int RunAction(const GlobalOptions& g, const std::string& action_id,
-              const std::string& wait) {
+              const std::string& wait, bool proof) {
   int64_t wait_seconds = 0;
   if (!wait.empty()) {
     // "30s", "5m", "2h" or plain seconds.
@@ -323,7 +372,9 @@ int RunAction(const GlobalOptions& g, const std::string& action_id,
       // Opened afresh each time, so an approver's command can take the
       // ledger between polls.
       ACTLEDGER_ASSIGN_OR_RETURN(Session s, OpenSession(g, false));
-      return s.gate->ActionView(action_id);
+      ACTLEDGER_ASSIGN_OR_RETURN(Value v, s.gate->ActionView(action_id));
+      if (proof) ACTLEDGER_RETURN_IF_ERROR(AddProofs(*s.ledger, &v));
+      return v;
     }();
     if (!view.ok()) return Fail(view.status());
     const bool pending =

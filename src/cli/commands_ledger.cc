@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "gate/gate.h"
 #include "gen/generator.h"
+#include "retention/retention.h"
 
 namespace actledger::cli {
 namespace {
@@ -88,6 +89,9 @@ int RunAppend(const GlobalOptions& g, const std::string& input) {
     if (!p.ok()) return Fail(p.status());
     principal = *p;
   }
+  // The retention envelope every record carries (src/retention).
+  auto stamper = retention::StamperFor(ledger);
+  if (!stamper.ok()) return Fail(stamper.status());
 
   // Output is printed in input order: a batch's slots are either an error
   // line (invalid input) or a receipt filled in once durable. The writer
@@ -142,7 +146,7 @@ int RunAppend(const GlobalOptions& g, const std::string& input) {
     if (line.find_first_not_of(" \t") != std::string_view::npos) {
       Result<ValidatedRecord> r = ValidateRecord(line, vo);
       if (r.ok()) {
-        batch.push_back(Ledger::Prepare(std::move(r).value()));
+        batch.push_back((*stamper)->Prepare(std::move(r).value(), NowUtc()));
         slots.push_back(Slot{true, {}});
       } else {
         any_rejected = true;
@@ -314,6 +318,8 @@ int RunDemo(const GlobalOptions& g, uint64_t count) {
   Ledger& ledger = **opened;
   PrintRecovery(ledger);
 
+  auto stamper = retention::StamperFor(ledger);
+  if (!stamper.ok()) return Fail(stamper.status());
   gen::Options go;
   go.seed = static_cast<uint64_t>(ledger.size()) + 1;
   gen::Generator gen(go);
@@ -326,7 +332,7 @@ int RunDemo(const GlobalOptions& g, uint64_t count) {
     Result<ValidatedRecord> r = ValidateRecord(line, vo);
     if (!r.ok()) return Fail(r.status());
     if (i == 0) first_line = line;
-    batch.push_back(Ledger::Prepare(std::move(r).value()));
+    batch.push_back((*stamper)->Prepare(std::move(r).value(), NowUtc()));
   }
   // A bad record, to show what a rejection looks like.
   Result<ValidatedRecord> bad = ValidateRecord(

@@ -16,6 +16,7 @@ std::string DefaultDataDir() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // NOLINTNEXTLINE(google-build-using-namespace): main only wires up cli.
   using namespace actledger::cli;
   CLI::App app{
       "actledger: a tamper-evident audit ledger for actions AI systems "
@@ -159,6 +160,9 @@ int main(int argc, char** argv) {
   action->add_option("action_id", action_id, "Action id")->required();
   action->add_option("--wait", wait,
                      "Block while pending approval, up to this long (30s, 5m)");
+  bool action_proof = false;
+  action->add_flag("--proof", action_proof,
+                   "Add each record's inclusion proof and the checkpoint note");
   auto* approvals = app.add_subcommand("approvals", "The approvers' inbox");
   approvals->add_option("--status", status, "pending (default) or all");
 
@@ -184,6 +188,11 @@ int main(int argc, char** argv) {
 
   // Command groups in their own files.
   Commands commands;
+  AddEraseCommands(app, g, commands);
+  AddServeCommands(app, g, commands);
+  AddQueryCommands(app, g, commands);
+  AddRetentionCommands(app, g, commands);
+  AddReportCommands(app, g, commands);
 
   try {
     app.parse(argc, argv);
@@ -212,7 +221,7 @@ int main(int argc, char** argv) {
   if (*approve) return RunDecide(g, action_id, true, reason);
   if (*reject) return RunDecide(g, action_id, false, reason);
   if (*outcome) return RunOutcome(g, action_id, input);
-  if (*action) return RunAction(g, action_id, wait);
+  if (*action) return RunAction(g, action_id, wait, action_proof);
   if (*approvals) return RunApprovals(g, status);
   if (*token_create) return RunTokenCreate(g, principal);
   if (*token_list) return RunTokenList(g);

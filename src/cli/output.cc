@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <vector>
 
 #include "actledger/json.h"
 #include "cli/cli.h"
@@ -12,9 +13,16 @@
 namespace actledger::cli {
 
 std::string LocalPrincipal() {
-  struct passwd* pw = getpwuid(geteuid());
-  if (pw != nullptr && pw->pw_name != nullptr) {
-    return std::string("local:") + pw->pw_name;
+  // getpwuid_r, not getpwuid: the identity must not come from a static
+  // buffer another thread's lookup could overwrite.
+  const long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+  std::vector<char> buffer(hint > 0 ? static_cast<size_t>(hint) : 16384);
+  struct passwd entry {};
+  struct passwd* found = nullptr;
+  const int error =
+      getpwuid_r(geteuid(), &entry, buffer.data(), buffer.size(), &found);
+  if (error == 0 && found != nullptr && found->pw_name != nullptr) {
+    return std::string("local:") + found->pw_name;
   }
   return "local:uid-" + std::to_string(geteuid());
 }

@@ -14,6 +14,7 @@ struct UtcTime {
   int64_t seconds = 0;  // since 1970-01-01T00:00:00Z
   int32_t nanos = 0;    // [0, 1e9)
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads `= default`
   friend auto operator<=>(const UtcTime&, const UtcTime&) = default;
 };
 

@@ -6,6 +6,7 @@
 #include "common/id.h"
 #include "common/time.h"
 #include "crypto/sha256.h"
+#include "retention/retention.h"
 
 namespace actledger::gate {
 namespace {
@@ -62,29 +63,97 @@ Result<std::unique_ptr<Gate>> Gate::Open(Ledger* ledger) {
   return g;
 }
 
-Result<Receipt> Gate::AppendSystem(RecordKind kind, const std::string& actor,
-                                   Value body, const std::string& envelope_key,
-                                   const std::string& envelope_value) {
+Result<StagedWrite> Gate::StageSystem(StagedWrite::Op op, RecordKind kind,
+                                     const std::string& actor, Value body,
+                                     const std::string& envelope_key,
+                                     const std::string& envelope_value) {
+  StagedWrite w;
+  w.op = op;
+  w.actor = actor;
+  w.facts = state::FactsOf(body);
+  w.facts.kind = RecordKindName(kind);
+  w.facts.recorded_by = actor;
   ValidatedRecord rec;
   rec.kind = kind;
   if (const Value* id = body.Find("action_id"); id && id->is_string()) {
     rec.action_id = id->as_string();
   }
   rec.body = std::move(body);
-  AppendRequest req = Ledger::Prepare(std::move(rec));
-  if (!envelope_key.empty()) req.body.Add(envelope_key, envelope_value);
-  std::vector<AppendRequest> batch;
-  batch.push_back(std::move(req));
-  ACTLEDGER_ASSIGN_OR_RETURN(std::vector<Receipt> receipts,
-                             ledger_->Append(std::move(batch), actor));
-  ACTLEDGER_RETURN_IF_ERROR(state_->CatchUp(*ledger_));
-  return receipts.front();
+  // The retention envelope (src/retention): regime and until.
+  ACTLEDGER_ASSIGN_OR_RETURN(w.request, retention::PrepareWithRetention(
+                                            *ledger_, *state_, std::move(rec)));
+  if (!envelope_key.empty()) w.request.body.Add(envelope_key, envelope_value);
+  return w;
 }
 
-Result<Receipt> Gate::AppendKey(const std::string& actor, Value key) {
+Result<StagedWrite> Gate::StageKey(StagedWrite::Op op, const std::string& actor,
+                                   Value key) {
   Value body = Value::MakeObject();
   body.Set("key", std::move(key));
-  return AppendSystem(RecordKind::kKey, actor, std::move(body));
+  return StageSystem(op, RecordKind::kKey, actor, std::move(body));
+}
+
+Status Gate::Reserve(StagedWrite& w, std::string key, const std::string& what) {
+  if (!reserved_.insert(key).second) {
+    return FailedPrecondition(what + " is already being recorded");
+  }
+  w.reservation = std::move(key);
+  return Status::Ok();
+}
+
+Result<Receipt> Gate::AppendStaged(StagedWrite& w) {
+  std::vector<AppendRequest> batch;
+  batch.push_back(std::move(w.request));
+  Result<std::vector<Receipt>> receipts =
+      ledger_->Append(std::move(batch), w.actor);
+  if (!receipts.ok()) {
+    Abandon(w);
+    return receipts.status();
+  }
+  ACTLEDGER_RETURN_IF_ERROR(Commit(w, receipts->front()));
+  return receipts->front();
+}
+
+Status Gate::Commit(StagedWrite& w, const Receipt& receipt) {
+  if (!w.reservation.empty()) reserved_.erase(w.reservation);
+  w.decision.seq = receipt.seq;
+  w.token.seq = receipt.seq;
+  const bool policy = w.op == StagedWrite::Op::kActivatePolicy;
+  // The policy's activation time is the record's recorded_at, which only
+  // the writer knows: read it back.
+  ACTLEDGER_RETURN_IF_ERROR(ApplyStored(receipt.seq, w.facts, policy));
+  if (policy && staged_policy_.has_value() &&
+      staged_policy_->content_hash() == w.facts.policy_sha256) {
+    policy_ = std::move(staged_policy_);
+    policy_seq_ = static_cast<int64_t>(receipt.seq);
+    staged_policy_.reset();
+  }
+  return Status::Ok();
+}
+
+void Gate::Abandon(const StagedWrite& w) {
+  if (!w.reservation.empty()) reserved_.erase(w.reservation);
+  if (w.op == StagedWrite::Op::kActivatePolicy && staged_policy_.has_value() &&
+      staged_policy_->content_hash() == w.facts.policy_sha256) {
+    staged_policy_.reset();
+  }
+}
+
+Status Gate::ApplyStored(uint64_t seq, const state::RecordFacts& facts,
+                         bool reread) {
+  const int64_t applied = state_->applied_seq();
+  if (static_cast<int64_t>(seq) <= applied) return Status::Ok();
+  // Records before this one that were not applied yet (appended by another
+  // path) come from the log itself.
+  for (uint64_t s = static_cast<uint64_t>(applied + 1); s < seq; ++s) {
+    ACTLEDGER_ASSIGN_OR_RETURN(std::string bytes, ledger_->Get(s));
+    ACTLEDGER_RETURN_IF_ERROR(state_->Apply(s, bytes));
+  }
+  if (reread) {
+    ACTLEDGER_ASSIGN_OR_RETURN(std::string bytes, ledger_->Get(seq));
+    return state_->Apply(seq, bytes);
+  }
+  return state_->ApplyFacts(seq, facts);
 }
 
 Result<std::string> Gate::Authenticate(const std::string& token) {
@@ -118,11 +187,14 @@ Status Gate::Bootstrap(const std::string& principal) {
   key.Set("op", Value::String("role.grant"));
   key.Set("principal", Value::String(principal));
   key.Set("role", Value::String("admin"));
-  return AppendKey(principal, std::move(key)).status();
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      StagedWrite w,
+      StageKey(StagedWrite::Op::kGrant, principal, std::move(key)));
+  return AppendStaged(w).status();
 }
 
-Result<CreatedToken> Gate::CreateToken(const std::string& actor,
-                                       const std::string& principal) {
+Result<StagedWrite> Gate::StageCreateToken(const std::string& actor,
+                                           const std::string& principal) {
   ACTLEDGER_RETURN_IF_ERROR(RequireRole(actor, "admin"));
   if (principal.empty() || principal.size() > 200) {
     return InvalidArgument("must be 1 to 200 bytes", "principal");
@@ -135,13 +207,22 @@ Result<CreatedToken> Gate::CreateToken(const std::string& actor,
   key.Set("token_id", Value::String(t.token_id));
   key.Set("token_sha256", Value::String(Sha256Hex(t.token)));
   key.Set("principal", Value::String(principal));
-  ACTLEDGER_ASSIGN_OR_RETURN(Receipt r, AppendKey(actor, std::move(key)));
-  t.seq = r.seq;
-  return t;
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      StagedWrite w,
+      StageKey(StagedWrite::Op::kCreateToken, actor, std::move(key)));
+  w.token = std::move(t);
+  return w;
 }
 
-Result<uint64_t> Gate::RevokeToken(const std::string& actor,
-                                   const std::string& token_id) {
+Result<CreatedToken> Gate::CreateToken(const std::string& actor,
+                                       const std::string& principal) {
+  ACTLEDGER_ASSIGN_OR_RETURN(StagedWrite w, StageCreateToken(actor, principal));
+  ACTLEDGER_RETURN_IF_ERROR(AppendStaged(w).status());
+  return w.token;
+}
+
+Result<StagedWrite> Gate::StageRevokeToken(const std::string& actor,
+                                           const std::string& token_id) {
   ACTLEDGER_RETURN_IF_ERROR(RequireRole(actor, "admin"));
   ACTLEDGER_ASSIGN_OR_RETURN(std::vector<state::TokenInfo> tokens,
                              state_->Tokens());
@@ -154,13 +235,24 @@ Result<uint64_t> Gate::RevokeToken(const std::string& actor,
   Value key = Value::MakeObject();
   key.Set("op", Value::String("token.revoke"));
   key.Set("token_id", Value::String(token_id));
-  ACTLEDGER_ASSIGN_OR_RETURN(Receipt r, AppendKey(actor, std::move(key)));
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      StagedWrite w,
+      StageKey(StagedWrite::Op::kRevokeToken, actor, std::move(key)));
+  ACTLEDGER_RETURN_IF_ERROR(
+      Reserve(w, "t:" + token_id, "the revocation of token " + token_id));
+  return w;
+}
+
+Result<uint64_t> Gate::RevokeToken(const std::string& actor,
+                                   const std::string& token_id) {
+  ACTLEDGER_ASSIGN_OR_RETURN(StagedWrite w, StageRevokeToken(actor, token_id));
+  ACTLEDGER_ASSIGN_OR_RETURN(Receipt r, AppendStaged(w));
   return r.seq;
 }
 
-Result<uint64_t> Gate::Grant(const std::string& actor,
-                             const std::string& principal,
-                             const std::string& role) {
+Result<StagedWrite> Gate::StageGrant(const std::string& actor,
+                                     const std::string& principal,
+                                     const std::string& role) {
   ACTLEDGER_RETURN_IF_ERROR(RequireRole(actor, "admin"));
   if (principal.empty())
     return InvalidArgument("must not be empty", "principal");
@@ -169,13 +261,20 @@ Result<uint64_t> Gate::Grant(const std::string& actor,
   key.Set("op", Value::String("role.grant"));
   key.Set("principal", Value::String(principal));
   key.Set("role", Value::String(role));
-  ACTLEDGER_ASSIGN_OR_RETURN(Receipt r, AppendKey(actor, std::move(key)));
+  return StageKey(StagedWrite::Op::kGrant, actor, std::move(key));
+}
+
+Result<uint64_t> Gate::Grant(const std::string& actor,
+                             const std::string& principal,
+                             const std::string& role) {
+  ACTLEDGER_ASSIGN_OR_RETURN(StagedWrite w, StageGrant(actor, principal, role));
+  ACTLEDGER_ASSIGN_OR_RETURN(Receipt r, AppendStaged(w));
   return r.seq;
 }
 
-Result<uint64_t> Gate::RevokeRole(const std::string& actor,
-                                  const std::string& principal,
-                                  const std::string& role) {
+Result<StagedWrite> Gate::StageRevokeRole(const std::string& actor,
+                                          const std::string& principal,
+                                          const std::string& role) {
   ACTLEDGER_RETURN_IF_ERROR(RequireRole(actor, "admin"));
   ACTLEDGER_ASSIGN_OR_RETURN(std::vector<std::string> roles,
                              RolesOf(principal));
@@ -186,13 +285,26 @@ Result<uint64_t> Gate::RevokeRole(const std::string& actor,
   key.Set("op", Value::String("role.revoke"));
   key.Set("principal", Value::String(principal));
   key.Set("role", Value::String(role));
-  ACTLEDGER_ASSIGN_OR_RETURN(Receipt r, AppendKey(actor, std::move(key)));
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      StagedWrite w,
+      StageKey(StagedWrite::Op::kRevokeRole, actor, std::move(key)));
+  ACTLEDGER_RETURN_IF_ERROR(Reserve(w, "r:" + principal + "\n" + role,
+                                    "a revocation of " + principal + "'s role"));
+  return w;
+}
+
+Result<uint64_t> Gate::RevokeRole(const std::string& actor,
+                                  const std::string& principal,
+                                  const std::string& role) {
+  ACTLEDGER_ASSIGN_OR_RETURN(StagedWrite w,
+                             StageRevokeRole(actor, principal, role));
+  ACTLEDGER_ASSIGN_OR_RETURN(Receipt r, AppendStaged(w));
   return r.seq;
 }
 
-Result<uint64_t> Gate::ActivatePolicy(const std::string& actor,
-                                      const std::string& yaml_text,
-                                      const std::string& source_name) {
+Result<StagedWrite> Gate::StageActivatePolicy(const std::string& actor,
+                                              const std::string& yaml_text,
+                                              const std::string& source_name) {
   ACTLEDGER_RETURN_IF_ERROR(RequireRole(actor, "admin"));
   ACTLEDGER_ASSIGN_OR_RETURN(policy::Policy p,
                              policy::Policy::Parse(yaml_text, source_name));
@@ -205,9 +317,20 @@ Result<uint64_t> Gate::ActivatePolicy(const std::string& actor,
   Value body = Value::MakeObject();
   body.Set("policy", std::move(pol));
   ACTLEDGER_ASSIGN_OR_RETURN(
-      Receipt r, AppendSystem(RecordKind::kPolicy, actor, std::move(body)));
-  policy_ = std::move(p);
-  policy_seq_ = static_cast<int64_t>(r.seq);
+      StagedWrite w, StageSystem(StagedWrite::Op::kActivatePolicy,
+                                 RecordKind::kPolicy, actor, std::move(body)));
+  // Proposals staged from now on are evaluated under this policy: their
+  // records follow the policy record in the log.
+  staged_policy_ = std::move(p);
+  return w;
+}
+
+Result<uint64_t> Gate::ActivatePolicy(const std::string& actor,
+                                      const std::string& yaml_text,
+                                      const std::string& source_name) {
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      StagedWrite w, StageActivatePolicy(actor, yaml_text, source_name));
+  ACTLEDGER_ASSIGN_OR_RETURN(Receipt r, AppendStaged(w));
   return r.seq;
 }
 
@@ -227,6 +350,7 @@ Result<std::optional<std::string>> Gate::ActivePolicyText() {
 }
 
 Result<const policy::Policy*> Gate::ActivePolicy() {
+  if (staged_policy_.has_value()) return &*staged_policy_;
   ACTLEDGER_ASSIGN_OR_RETURN(std::optional<state::PolicyInfo> info,
                              state_->ActivePolicy());
   if (!info.has_value()) return static_cast<const policy::Policy*>(nullptr);
@@ -241,8 +365,8 @@ Result<const policy::Policy*> Gate::ActivePolicy() {
   return &*policy_;
 }
 
-Result<GateDecision> Gate::Propose(const std::string& actor,
-                                   ValidatedRecord proposal) {
+Result<StagedWrite> Gate::StagePropose(const std::string& actor,
+                                       ValidatedRecord proposal) {
   const UtcTime now = NowUtc();
   ACTLEDGER_ASSIGN_OR_RETURN(const policy::Policy* p, ActivePolicy());
   ACTLEDGER_ASSIGN_OR_RETURN(std::optional<state::ActionState> existing,
@@ -258,7 +382,7 @@ Result<GateDecision> Gate::Propose(const std::string& actor,
     d.decision = "pending_approval";
     d.tier = "human_approval";
     d.reason = "no policy is active: every action needs a human (fail closed)";
-    UtcTime expires{now.seconds + 24 * 3600, now.nanos};
+    UtcTime expires{now.seconds + int64_t{24} * 3600, now.nanos};
     d.expires_at = FormatRfc3339Utc(expires);
     gate.Set("approver_roles", StringArray({"approver"}));
     gate.Set("class", Value::Null());
@@ -303,18 +427,40 @@ Result<GateDecision> Gate::Propose(const std::string& actor,
            d.expires_at.empty() ? Value::Null() : Value::String(d.expires_at));
   d.action_id = proposal.action_id;
   d.missing = proposal.missing;
-  proposal.kind = RecordKind::kProposal;
+  Value record_view = Value::MakeObject();
+  record_view.Set("gate", gate);
+  const state::RecordFacts gate_facts = state::FactsOf(record_view);
   ACTLEDGER_ASSIGN_OR_RETURN(
-      Receipt r,
-      AppendSystem(RecordKind::kProposal, actor, std::move(proposal.body),
-                   "gate", json::Canonical(gate)));
-  d.seq = r.seq;
-  return d;
+      StagedWrite w, StageSystem(StagedWrite::Op::kPropose,
+                                 RecordKind::kProposal, actor,
+                                 std::move(proposal.body), "gate",
+                                 json::Canonical(gate)));
+  ACTLEDGER_RETURN_IF_ERROR(Reserve(w, "p:" + d.action_id,
+                                    "a proposal of action " + d.action_id));
+  w.facts.has_gate = true;
+  w.facts.decision = gate_facts.decision;
+  w.facts.tier = gate_facts.tier;
+  w.facts.class_name = gate_facts.class_name;
+  w.facts.rule_id = gate_facts.rule_id;
+  w.facts.policy_version = gate_facts.policy_version;
+  w.facts.reason = gate_facts.reason;
+  w.facts.approver_roles_json = gate_facts.approver_roles_json;
+  w.facts.expires_at = gate_facts.expires_at;
+  w.decision = std::move(d);
+  return w;
 }
 
-Result<Receipt> Gate::Decide(const std::string& actor,
-                             const std::string& action_id, bool approve,
-                             const std::string& reason) {
+Result<GateDecision> Gate::Propose(const std::string& actor,
+                                   ValidatedRecord proposal) {
+  ACTLEDGER_ASSIGN_OR_RETURN(StagedWrite w,
+                             StagePropose(actor, std::move(proposal)));
+  ACTLEDGER_RETURN_IF_ERROR(AppendStaged(w).status());
+  return w.decision;
+}
+
+Result<StagedWrite> Gate::StageDecide(const std::string& actor,
+                                      const std::string& action_id,
+                                      bool approve, const std::string& reason) {
   const UtcTime now = NowUtc();
   ACTLEDGER_ASSIGN_OR_RETURN(std::optional<state::ActionState> a,
                              state_->Action(action_id));
@@ -362,37 +508,62 @@ Result<Receipt> Gate::Decide(const std::string& actor,
   Value body = Value::MakeObject();
   body.Set("action_id", Value::String(action_id));
   body.Set("approval", std::move(ap));
-  return AppendSystem(RecordKind::kApproval, actor, std::move(body));
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      StagedWrite w, StageSystem(StagedWrite::Op::kDecide,
+                                 RecordKind::kApproval, actor, std::move(body)));
+  ACTLEDGER_RETURN_IF_ERROR(
+      Reserve(w, "d:" + action_id, "a decision on action " + action_id));
+  return w;
+}
+
+Result<Receipt> Gate::Decide(const std::string& actor,
+                             const std::string& action_id, bool approve,
+                             const std::string& reason) {
+  ACTLEDGER_ASSIGN_OR_RETURN(StagedWrite w,
+                             StageDecide(actor, action_id, approve, reason));
+  return AppendStaged(w);
+}
+
+Result<StagedWrite> Gate::StageOutcome(const std::string& actor,
+                                       ValidatedRecord outcome) {
+  const UtcTime now = NowUtc();
+  ACTLEDGER_ASSIGN_OR_RETURN(std::optional<state::ActionState> a,
+                             state_->Action(outcome.action_id));
+  std::optional<std::string> violation;
+  if (!a.has_value() || (a->proposal_seq < 0 && a->action_seq < 0)) {
+    violation = "outcome for an action that was never proposed";
+  } else if (a->proposal_seq >= 0) {
+    const std::string status = ActionStatus(*a, now);
+    if (status == "pending_approval") {
+      violation = "executed without the required approval";
+    } else if (status == "expired") {
+      violation = "executed after its approval request expired";
+    } else if (status == "rejected") {
+      violation = "executed although the approver rejected it";
+    } else if (status == "denied") {
+      violation = "executed although the policy denied it";
+    }
+  }
+  std::string violation_json =
+      violation.has_value() ? json::Canonical(Value::String(*violation))
+                            : "null";
+  std::vector<std::string> missing = std::move(outcome.missing);
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      StagedWrite w,
+      StageSystem(StagedWrite::Op::kOutcome, RecordKind::kOutcome, actor,
+                  std::move(outcome.body), "violation", violation_json));
+  w.request.missing = std::move(missing);
+  w.violation = std::move(violation);
+  return w;
 }
 
 Result<OutcomeReceipt> Gate::RecordOutcome(const std::string& actor,
                                            ValidatedRecord outcome) {
-  const UtcTime now = NowUtc();
-  ACTLEDGER_ASSIGN_OR_RETURN(std::optional<state::ActionState> a,
-                             state_->Action(outcome.action_id));
+  ACTLEDGER_ASSIGN_OR_RETURN(StagedWrite w,
+                             StageOutcome(actor, std::move(outcome)));
   OutcomeReceipt out;
-  if (!a.has_value() || (a->proposal_seq < 0 && a->action_seq < 0)) {
-    out.violation = "outcome for an action that was never proposed";
-  } else if (a->proposal_seq >= 0) {
-    const std::string status = ActionStatus(*a, now);
-    if (status == "pending_approval") {
-      out.violation = "executed without the required approval";
-    } else if (status == "expired") {
-      out.violation = "executed after its approval request expired";
-    } else if (status == "rejected") {
-      out.violation = "executed although the approver rejected it";
-    } else if (status == "denied") {
-      out.violation = "executed although the policy denied it";
-    }
-  }
-  std::string violation_json =
-      out.violation.has_value() ? json::Canonical(Value::String(*out.violation))
-                                : "null";
-  ACTLEDGER_ASSIGN_OR_RETURN(
-      out.receipt,
-      AppendSystem(RecordKind::kOutcome, actor, std::move(outcome.body),
-                   "violation", violation_json));
-  out.receipt.missing = outcome.missing;
+  ACTLEDGER_ASSIGN_OR_RETURN(out.receipt, AppendStaged(w));
+  out.violation = w.violation;
   return out;
 }
 

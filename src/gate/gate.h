@@ -7,12 +7,28 @@
 // records too, so who could approve what, and since when, is auditable.
 // The derived StateStore answers "where does this action stand".
 //
-// Thread safety: not thread-safe; one per writing process.
+// Two ways to write. The blocking methods (Propose, Decide, ...) evaluate,
+// append and wait for durability. A server instead splits each write in
+// two so that many share one fsync:
+//
+//   // serialized (one thread or mutex at a time):
+//   Result<StagedWrite> w = gate.StagePropose(actor, std::move(record));
+//   ledger.AppendAsync({std::move(w->request)}, actor, done);
+//   // later, serialized again and in seq order, once durable:
+//   gate.Commit(*w, receipt);          // or gate.Abandon(*w) on failure
+//
+// Between Stage and Commit the gate remembers the write (a second proposal
+// or decision for the same action is refused as a conflict), so
+// evaluations made while appends are in flight stay consistent.
+//
+// Thread safety: not thread-safe; one per writing process, every call
+// serialized by the caller.
 #ifndef ACTLEDGER_GATE_GATE_H_
 #define ACTLEDGER_GATE_GATE_H_
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +68,31 @@ struct CreatedToken {
 // "allowed", "pending_approval", "approved", "rejected", "expired",
 // "denied", "executed", "failed".
 std::string ActionStatus(const state::ActionState& a, UtcTime now);
+
+// A gate write, evaluated and rendered, waiting to be appended.
+struct StagedWrite {
+  enum class Op {
+    kPropose,
+    kDecide,
+    kOutcome,
+    kCreateToken,
+    kRevokeToken,
+    kGrant,
+    kRevokeRole,
+    kActivatePolicy,
+  };
+  Op op = Op::kPropose;
+  std::string actor;  // recorded_by
+  AppendRequest request;
+  // What the state learns once the record is stored; kind and action_id
+  // say which waiters (long polls) to wake.
+  state::RecordFacts facts;
+  // Results by operation, completed by Commit (seq).
+  GateDecision decision;                 // kPropose
+  std::optional<std::string> violation;  // kOutcome
+  CreatedToken token;                    // kCreateToken
+  std::string reservation;  // the conflict key held until Commit/Abandon
+};
 
 class Gate {
  public:
@@ -103,21 +144,62 @@ class Gate {
   // The merged seven-field view, status and timeline of an action.
   Result<json::Value> ActionView(const std::string& action_id);
 
+  // The staged forms of the writes above: the same checks and errors, plus
+  // kFailedPrecondition when a conflicting write (the same action's
+  // proposal or decision, the same token's revocation) is in flight.
+  Result<StagedWrite> StagePropose(const std::string& actor,
+                                   ValidatedRecord proposal);
+  Result<StagedWrite> StageDecide(const std::string& actor,
+                                  const std::string& action_id, bool approve,
+                                  const std::string& reason);
+  Result<StagedWrite> StageOutcome(const std::string& actor,
+                                   ValidatedRecord outcome);
+  Result<StagedWrite> StageCreateToken(const std::string& actor,
+                                       const std::string& principal);
+  Result<StagedWrite> StageRevokeToken(const std::string& actor,
+                                       const std::string& token_id);
+  Result<StagedWrite> StageGrant(const std::string& actor,
+                                 const std::string& principal,
+                                 const std::string& role);
+  Result<StagedWrite> StageRevokeRole(const std::string& actor,
+                                      const std::string& principal,
+                                      const std::string& role);
+  Result<StagedWrite> StageActivatePolicy(const std::string& actor,
+                                          const std::string& yaml_text,
+                                          const std::string& source_name);
+  // `w` is durable as `receipt`: releases its reservation, fills in its
+  // seq and folds it into the state (see ApplyStored).
+  Status Commit(StagedWrite& w, const Receipt& receipt);
+  // `w` was not stored: releases its reservation.
+  void Abandon(const StagedWrite& w);
+  // Folds a durable record into the state in seq order: records already
+  // applied are skipped, and a gap (records appended by someone else) is
+  // filled from the ledger first. With `reread`, the facts are taken from
+  // the stored bytes (for members only the writer knows, as recorded_at).
+  Status ApplyStored(uint64_t seq, const state::RecordFacts& facts,
+                     bool reread = false);
+
  private:
   Gate() = default;
-  Result<Receipt> AppendSystem(RecordKind kind, const std::string& actor,
-                               json::Value body,
-                               const std::string& envelope_key = {},
-                               const std::string& envelope_value = {});
-  // A `key` record: token and role changes.
-  Result<Receipt> AppendKey(const std::string& actor, json::Value key);
   Status RequireRole(const std::string& actor, const std::string& role);
   Result<const policy::Policy*> ActivePolicy();
+  Result<StagedWrite> StageSystem(StagedWrite::Op op, RecordKind kind,
+                                  const std::string& actor, json::Value body,
+                                  const std::string& envelope_key = {},
+                                  const std::string& envelope_value = {});
+  Result<StagedWrite> StageKey(StagedWrite::Op op, const std::string& actor,
+                               json::Value key);
+  Status Reserve(StagedWrite& w, std::string key, const std::string& what);
+  // Appends a staged write and waits (the blocking methods).
+  Result<Receipt> AppendStaged(StagedWrite& w);
 
   Ledger* ledger_ = nullptr;
   std::unique_ptr<state::StateStore> state_;
   std::optional<policy::Policy> policy_;
   int64_t policy_seq_ = -1;
+  // A policy activation in flight: proposals staged after it use it.
+  std::optional<policy::Policy> staged_policy_;
+  std::set<std::string> reserved_;
 };
 
 }  // namespace actledger::gate

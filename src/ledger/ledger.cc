@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cassert>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <future>
@@ -49,14 +50,102 @@ std::string TrimNewline(std::string s) {
   return s;
 }
 
+// Kinds the ledger writes about itself: the audit trail of the audit trail
+// is never purged (a purge record must outlive the stubs it authorizes).
+bool IsSystemKind(std::string_view kind_json) {
+  return kind_json == "\"policy\"" || kind_json == "\"hold\"" ||
+         kind_json == "\"erasure\"" || kind_json == "\"purge\"" ||
+         kind_json == "\"key\"";
+}
+
+// Names the segment whose offsets in log/positions may be stale: written
+// before a purge renames a rewritten segment into place, removed once the
+// offsets are rewritten. Open() rebuilds the derived files from that
+// segment on when it finds it.
+std::string StalePositionsPath(const std::string& dir) {
+  return LedgerPaths(dir).log_dir() + "/positions.stale";
+}
+
+constexpr std::string_view kStubPrefix = "{\"kind\":\"";
+constexpr std::string_view kStubHashKey = "\",\"leaf_hash\":\"";
+
 }  // namespace
+
+bool IsPurgedStubShaped(std::string_view payload) {
+  if (payload.substr(0, kStubPrefix.size()) != kStubPrefix) return false;
+  const size_t end = payload.find('"', kStubPrefix.size());
+  return end != std::string_view::npos &&
+         payload.substr(end, kStubHashKey.size()) == kStubHashKey;
+}
+
+std::optional<PurgedStub> ParsePurgedStub(std::string_view payload) {
+  if (!IsPurgedStubShaped(payload)) return std::nullopt;
+  const size_t hash_at =
+      payload.find('"', kStubPrefix.size()) + kStubHashKey.size();
+  if (payload.size() < hash_at + 65 || payload[hash_at + 64] != '"') {
+    return std::nullopt;
+  }
+  Result<merkle::Hash> hash = merkle::HashFromHex(payload.substr(hash_at, 64));
+  if (!hash.ok()) return std::nullopt;
+  const std::string_view purged = FindTopLevelMember(payload, "purged");
+  if (purged.empty()) return std::nullopt;
+  Result<json::Value> v = json::Parse(purged);
+  if (!v.ok() || !v->is_object()) return std::nullopt;
+  const json::Value* by = v->Find("by");
+  const json::Value* reason = v->Find("reason");
+  if (by == nullptr || !by->is_number() || by->as_number() < 0 ||
+      reason == nullptr || !reason->is_string()) {
+    return std::nullopt;
+  }
+  PurgedStub stub;
+  stub.leaf_hash = *hash;
+  stub.purged_by = static_cast<uint64_t>(by->as_number());
+  stub.reason = reason->as_string();
+  return stub;
+}
+
+std::string RenderPurgedStub(std::string_view payload, uint64_t seq,
+                             uint64_t purged_by, std::string_view reason) {
+  // Members in RFC 8785 order; values are canonical text copied from the
+  // canonical record, so the stub is canonical too.
+  std::string out = "{\"kind\":";
+  const std::string_view kind = FindTopLevelMember(payload, "kind");
+  out += kind.empty() ? "\"action\"" : std::string(kind);
+  out += ",\"leaf_hash\":\"" + merkle::ToHex(merkle::HashLeaf(payload)) + "\"";
+  out += ",\"purged\":{\"by\":" + std::to_string(purged_by) + ",\"reason\":";
+  json::AppendCanonicalString(reason, &out);
+  out += "}";
+  if (std::string_view at = FindTopLevelMember(payload, "recorded_at");
+      !at.empty()) {
+    out += ",\"recorded_at\":";
+    out += at;
+  }
+  if (std::string_view ret = FindTopLevelMember(payload, "retention");
+      !ret.empty()) {
+    out += ",\"retention\":";
+    out += ret;
+  }
+  out += ",\"seq\":" + std::to_string(seq) + "}";
+  return out;
+}
+
+merkle::Hash StoredLeafHash(std::string_view payload) {
+  if (IsPurgedStubShaped(payload)) {
+    if (std::optional<PurgedStub> stub = ParsePurgedStub(payload)) {
+      return stub->leaf_hash;
+    }
+  }
+  return merkle::HashLeaf(payload);
+}
 
 struct Ledger::Request {
   std::vector<AppendRequest> batch;
-  std::string recorded_by;
   AppendCallback done;
   // A checkpoint request instead of records.
   std::function<void(Result<std::string>)> checkpoint_done;
+  // Work that must not interleave with appends (a purge), instead of
+  // records.
+  std::function<void()> task;
 };
 
 Status Ledger::Init(const std::string& dir, const InitOptions& options) {
@@ -202,6 +291,23 @@ Status Ledger::Recover() {
   }
   checkpoint_size_ = signed_size;
 
+  // An interrupted purge: the segment named here may have been replaced
+  // after its offsets were recorded.
+  const std::string stale_path = StalePositionsPath(dir_);
+  std::optional<uint64_t> stale_from;
+  if (storage::PathExists(stale_path)) {
+    ACTLEDGER_ASSIGN_OR_RETURN(std::string text, storage::ReadFile(stale_path));
+    text = TrimNewline(text);
+    if (text.empty() || text.size() > 20 ||
+        text.find_first_not_of("0123456789") != std::string::npos) {
+      return DataLoss(stale_path + " does not hold a segment's first seq");
+    }
+    stale_from = std::stoull(text);
+    (void)::unlink((paths.log_dir() + "/" +
+                    storage::SegmentFileName(*stale_from) + ".rewrite")
+                       .c_str());
+  }
+
   storage::SegmentLog::Options log_options;
   log_options.max_segment_bytes = options_.max_segment_bytes;
   ACTLEDGER_ASSIGN_OR_RETURN(
@@ -230,10 +336,33 @@ Status Ledger::Recover() {
       return DataLoss(why + "; run `actledger verify` for details");
     }
   }
+  if (stale_from.has_value() && *stale_from < from) from = *stale_from;
   Status st = RebuildDerived(from);
   if (!st.ok()) {
     if (st.code() == StatusCode::kDataLoss) MarkTampered(dir_, st.message());
     return st;
+  }
+  if (from < signed_size && size() >= signed_size) {
+    // Rebuilt below the newest checkpoint (after an interrupted purge):
+    // the stubs' leaf hashes must give the signed root again.
+    ACTLEDGER_ASSIGN_OR_RETURN(merkle::Hash root,
+                               merkle::RootAt(*tree_, signed_size));
+    if (root != signed_root) {
+      std::string why =
+          "the log rebuilt after an interrupted purge does not match the "
+          "newest signed checkpoint (size " +
+          std::to_string(signed_size) + ")";
+      MarkTampered(dir_, why);
+      return DataLoss(why + "; run `actledger verify` for details");
+    }
+  }
+  if (stale_from.has_value()) {
+    ACTLEDGER_RETURN_IF_ERROR(tree_->Sync());
+    ACTLEDGER_RETURN_IF_ERROR(positions_->Sync());
+    if (::unlink(stale_path.c_str()) != 0) {
+      return storage::ErrnoStatus("remove", stale_path, errno);
+    }
+    ACTLEDGER_RETURN_IF_ERROR(storage::SyncDir(paths.log_dir()));
   }
   if (size() < signed_size) {
     std::string why = "the log holds " + std::to_string(size()) +
@@ -278,7 +407,7 @@ Status Ledger::RebuildDerived(uint64_t from) {
       storage::SegmentLog::ScanResult scan,
       log_->Scan(from, offset,
                  [&](uint64_t, uint64_t off, std::string_view payload) {
-                   range_.Append(merkle::HashLeaf(payload), sink);
+                   range_.Append(StoredLeafHash(payload), sink);
                    pos_buf += U64Le(off);
                    if (++count % 65536 == 0) return flush();
                    return Status::Ok();
@@ -399,7 +528,7 @@ AppendRequest Ledger::Prepare(ValidatedRecord record) {
 }
 
 void Ledger::AppendAsync(std::vector<AppendRequest> batch,
-                         std::string recorded_by, AppendCallback done) {
+                         const std::string& recorded_by, AppendCallback done) {
   if (read_only_) {
     done(FailedPrecondition("the ledger is open read-only"));
     return;
@@ -426,8 +555,7 @@ void Ledger::AppendAsync(std::vector<AppendRequest> batch,
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stop_) {
-      queue_.push_back(Request{
-          std::move(batch), std::move(recorded_by), std::move(done), {}});
+      queue_.push_back(Request{std::move(batch), std::move(done), {}, {}});
       cv_.notify_one();
       return;
     }
@@ -499,7 +627,7 @@ void Ledger::WriterLoop() {
         bytes += rb;
         group.push_back(std::move(r));
         queue_.pop_front();
-        if (group.back().checkpoint_done) break;
+        if (group.back().checkpoint_done || group.back().task) break;
       }
     }
     if (!group.empty()) CommitGroup(group);
@@ -531,7 +659,7 @@ void Ledger::CommitGroup(std::vector<Request>& group) {
       return s;
     }();
     for (Request& r : group) {
-      if (r.checkpoint_done) continue;
+      if (r.checkpoint_done || r.task) continue;
       for (AppendRequest& a : r.batch) {
         const std::string seq_text = std::to_string(seq++);
         const std::string_view text(a.rendered);
@@ -580,6 +708,10 @@ void Ledger::CommitGroup(std::vector<Request>& group) {
   }
   size_t i = 0;
   for (Request& r : group) {
+    if (r.task) {
+      r.task();
+      continue;
+    }
     if (r.checkpoint_done) {
       if (!st.ok()) {
         r.checkpoint_done(st);
@@ -646,10 +778,13 @@ Result<std::string> Ledger::Get(uint64_t seq) const {
                     std::to_string(size()) + " records");
   }
   std::string buf;
-  if (positions_->Read(seq, &buf).ok()) return log_->Read(seq, ReadU64Le(buf));
+  if (positions_->Read(seq, &buf).ok()) {
+    Result<std::string> at = log_->Read(seq, ReadU64Le(buf));
+    if (at.ok() || at.status().code() != StatusCode::kDataLoss) return at;
+  }
   // The offsets file could not be written (e.g. the disk filled after the
-  // record became durable) and is not yet repaired: find the frame by
-  // walking its segment.
+  // record became durable) and is not yet repaired, or a purge has just
+  // rewritten the segment: find the frame by walking its segment.
   const int idx = log_->SegmentIndexOf(seq);
   if (idx < 0) return NotFound("no segment holds seq " + std::to_string(seq));
   const std::string path = log_->SegmentPath(log_->segments()[idx]);
@@ -667,6 +802,139 @@ Result<std::string> Ledger::Get(uint64_t seq) const {
   }
   return DataLoss("record " + std::to_string(seq) +
                   " not found in its segment");
+}
+
+Result<uint64_t> Ledger::PurgeRecords(const std::vector<uint64_t>& seqs,
+                                      uint64_t purge_seq) {
+  if (read_only_) return FailedPrecondition("the ledger is open read-only");
+  for (size_t k = 0; k < seqs.size(); ++k) {
+    if (seqs[k] >= size() || (k > 0 && seqs[k] <= seqs[k - 1])) {
+      return InvalidArgument(
+          "seqs to purge must be ascending records of the ledger (seq " +
+              std::to_string(seqs[k]) + ")",
+          "seqs");
+    }
+  }
+  ACTLEDGER_ASSIGN_OR_RETURN(std::string purge, Get(purge_seq));
+  if (FindTopLevelMember(purge, "kind") != "\"purge\"") {
+    return InvalidArgument(
+        "record " + std::to_string(purge_seq) + " is not a purge record",
+        "purge_seq");
+  }
+  std::promise<Result<uint64_t>> promise;
+  auto future = promise.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return Unavailable("the ledger is closing");
+    Request r;
+    r.task = [this, &seqs, purge_seq, &promise] {
+      Status st = CheckNotTampered();
+      if (st.ok() && derived_broken_) st = RepairDerived();
+      if (!st.ok()) {
+        promise.set_value(st);
+        return;
+      }
+      uint64_t purged = 0;
+      size_t k = 0;
+      while (k < seqs.size()) {
+        const int idx = log_->SegmentIndexOf(seqs[k]);
+        const std::vector<uint64_t> segs = log_->segments();
+        const uint64_t end =
+            idx + 1 < static_cast<int>(segs.size()) ? segs[idx + 1] : size();
+        std::vector<uint64_t> in_segment;
+        while (k < seqs.size() && seqs[k] < end)
+          in_segment.push_back(seqs[k++]);
+        Result<uint64_t> n = PurgeSegment(idx, in_segment, purge_seq);
+        if (!n.ok()) {
+          promise.set_value(n.status());
+          return;
+        }
+        purged += *n;
+      }
+      promise.set_value(purged);
+    };
+    queue_.push_back(std::move(r));
+  }
+  cv_.notify_one();
+  return future.get();
+}
+
+Result<uint64_t> Ledger::PurgeSegment(int segment_index,
+                                      const std::vector<uint64_t>& seqs,
+                                      uint64_t purge_seq) {
+  const uint64_t first = log_->segments()[segment_index];
+  const std::string path = log_->SegmentPath(first);
+  ACTLEDGER_ASSIGN_OR_RETURN(std::string bytes, storage::ReadFile(path));
+  ACTLEDGER_ASSIGN_OR_RETURN(uint64_t header_seq,
+                             storage::DecodeSegmentHeader(bytes));
+  if (header_seq != first) {
+    return DataLoss(path + ": segment header names first seq " +
+                    std::to_string(header_seq));
+  }
+  std::string out = bytes.substr(0, storage::kSegmentHeaderSize);
+  out.reserve(bytes.size());
+  std::vector<uint64_t> offsets;
+  std::string_view rest(bytes);
+  rest.remove_prefix(storage::kSegmentHeaderSize);
+  uint64_t purged = 0;
+  size_t k = 0;
+  while (!rest.empty()) {
+    storage::DecodedFrame frame;
+    const storage::FrameStatus st = storage::DecodeFrame(rest, &frame);
+    if (st != storage::FrameStatus::kOk) {
+      return DataLoss(path + " offset " +
+                      std::to_string(bytes.size() - rest.size()) + ": " +
+                      storage::FrameStatusName(st) + " while purging");
+    }
+    offsets.push_back(out.size());
+    while (k < seqs.size() && seqs[k] < frame.seq) ++k;
+    const bool wanted = k < seqs.size() && seqs[k] == frame.seq;
+    if (wanted && !IsPurgedStubShaped(frame.payload) &&
+        !IsSystemKind(FindTopLevelMember(frame.payload, "kind"))) {
+      storage::EncodeFrame(
+          frame.seq,
+          RenderPurgedStub(frame.payload, frame.seq, purge_seq, "retention"),
+          &out);
+      ++purged;
+    } else {
+      out.append(rest.substr(0, frame.size));
+    }
+    rest.remove_prefix(frame.size);
+  }
+  if (purged == 0) return purged;
+  const std::string stale = StalePositionsPath(dir_);
+  ACTLEDGER_RETURN_IF_ERROR(
+      storage::WriteFileAtomically(stale, std::to_string(first) + "\n"));
+  ACTLEDGER_RETURN_IF_ERROR(log_->ReplaceSegment(first, out));
+  ACTLEDGER_RETURN_IF_ERROR(RewritePositions(first, offsets));
+  if (::unlink(stale.c_str()) != 0) {
+    return storage::ErrnoStatus("remove", stale, errno);
+  }
+  ACTLEDGER_RETURN_IF_ERROR(storage::SyncDir(LedgerPaths(dir_).log_dir()));
+  return purged;
+}
+
+Status Ledger::RewritePositions(uint64_t first_seq,
+                                const std::vector<uint64_t>& offsets) {
+  const LedgerPaths paths(dir_);
+  // positions_ appends (O_APPEND ignores pwrite offsets on Linux): write
+  // the entries in place through a second descriptor.
+  ACTLEDGER_ASSIGN_OR_RETURN(storage::File f,
+                             storage::File::Open(paths.positions(), O_WRONLY));
+  std::string buf;
+  buf.reserve(offsets.size() * 8);
+  for (uint64_t off : offsets) buf += U64Le(off);
+  size_t done = 0;
+  while (done < buf.size()) {
+    const ssize_t n = ::pwrite(f.fd(), buf.data() + done, buf.size() - done,
+                               static_cast<off_t>(first_seq * 8 + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return storage::ErrnoStatus("write", paths.positions(), errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return f.Sync();
 }
 
 Result<merkle::Hash> Ledger::LeafHash(uint64_t seq) const {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 #include <map>
@@ -76,6 +77,13 @@ class Verifier {
   void FoldLeaves(const std::vector<Frame>& frames,
                   const std::vector<merkle::Hash>& leaves);
   void CheckCheckpointsAt(uint64_t size);
+  // A stub at `seq` naming purge record `by`; checked when `by` is read.
+  void NoteStub(uint64_t seq, uint64_t by, const std::string& file,
+                uint64_t offset);
+  // Record `seq` is a purge record some stub named: its ranges must cover
+  // those stubs.
+  void CheckPurgeRecord(uint64_t seq, std::string_view payload);
+  void FinishPurges();
 
   const std::string dir_;
   const VerifyOptions& options_;
@@ -83,9 +91,10 @@ class Verifier {
   VerifyReport report_;
   std::optional<NoteVerifier> verifier_;
 
+  // What a checkpoint signs, keyed by its tree size in signed_.
   struct SignedSize {
-    uint64_t size;
     merkle::Hash root;
+    // cppcheck-suppress unusedStructMember ; read in the root findings
     std::string label;  // "checkpoint #3" or "trusted checkpoint"
   };
   std::multimap<uint64_t, SignedSize> signed_;
@@ -95,7 +104,91 @@ class Verifier {
   std::unique_ptr<StoredArray> positions_;
   uint64_t total_bytes_ = 0;
   uint64_t done_bytes_ = 0;
+  uint64_t stale_from_ = UINT64_MAX;
+  // Purge record seq -> the stubs (seq ranges) naming it, until it is read.
+  std::map<uint64_t, std::vector<std::pair<uint64_t, uint64_t>>> pending_;
+  std::vector<std::pair<uint64_t, uint64_t>> authorized_;  // stub ranges
 };
+
+void Verifier::NoteStub(uint64_t seq, uint64_t by, const std::string& file,
+                        uint64_t offset) {
+  if (by <= seq) {
+    Find("record at seq " + std::to_string(seq) +
+             " is a purged stub naming purge record " + std::to_string(by) +
+             ", which does not come after it (forged stub)",
+         file, static_cast<int64_t>(offset), static_cast<int64_t>(seq));
+    return;
+  }
+  auto& ranges = pending_[by];
+  if (!ranges.empty() && ranges.back().second + 1 == seq) {
+    ranges.back().second = seq;
+  } else {
+    ranges.emplace_back(seq, seq);
+  }
+}
+
+void Verifier::CheckPurgeRecord(uint64_t seq, std::string_view payload) {
+  auto it = pending_.find(seq);
+  if (it == pending_.end()) return;
+  std::vector<std::pair<uint64_t, uint64_t>> allowed;
+  bool is_purge = FindTopLevelMember(payload, "kind") == "\"purge\"";
+  if (is_purge) {
+    Result<json::Value> purge =
+        json::Parse(FindTopLevelMember(payload, "purge"));
+    const json::Value* ranges = purge.ok() ? purge->Find("ranges") : nullptr;
+    if (ranges != nullptr && ranges->is_array()) {
+      for (const json::Value& r : ranges->as_array()) {
+        if (r.is_array() && r.as_array().size() == 2 &&
+            r.as_array()[0].is_number() && r.as_array()[1].is_number()) {
+          allowed.emplace_back(
+              static_cast<uint64_t>(r.as_array()[0].as_number()),
+              static_cast<uint64_t>(r.as_array()[1].as_number()));
+        }
+      }
+    }
+  }
+  for (const auto& [first, last] : it->second) {
+    // Every stub of this run must lie in some range the purge names.
+    uint64_t at = first;
+    while (at <= last) {
+      auto covering = std::find_if(
+          allowed.begin(), allowed.end(),
+          [&](const auto& r) { return r.first <= at && at <= r.second; });
+      if (covering == allowed.end()) break;
+      at = covering->second + 1;
+    }
+    if (at <= last) {
+      Find("record at seq " + std::to_string(at) +
+               " is a purged stub, but record " + std::to_string(seq) +
+               (is_purge ? " (the purge it names) does not authorize purging it"
+                         : " that it names is not a purge record") +
+               " (content removed without authorization)",
+           "", -1, static_cast<int64_t>(at));
+    } else {
+      authorized_.emplace_back(first, last);
+    }
+  }
+  pending_.erase(it);
+}
+
+void Verifier::FinishPurges() {
+  for (const auto& [by, ranges] : pending_) {
+    Find("record at seq " + std::to_string(ranges.front().first) +
+             " is a purged stub naming purge record " + std::to_string(by) +
+             ", which is not in the log (forged stub)",
+         "", -1, static_cast<int64_t>(ranges.front().first));
+  }
+  std::sort(authorized_.begin(), authorized_.end());
+  for (const auto& [first, last] : authorized_) {
+    report_.purged += last - first + 1;
+    if (!report_.purged_ranges.empty() &&
+        report_.purged_ranges.back().second + 1 == first) {
+      report_.purged_ranges.back().second = last;
+    } else {
+      report_.purged_ranges.emplace_back(first, last);
+    }
+  }
+}
 
 Status Verifier::LoadCheckpoints() {
   ACTLEDGER_ASSIGN_OR_RETURN(LedgerConfig config, LedgerConfig::Load(dir_));
@@ -152,7 +245,7 @@ Status Verifier::LoadCheckpoints() {
                "checkpoints", at);
         }
         prev = std::max(prev, cp->size);
-        signed_.emplace(cp->size, SignedSize{cp->size, cp->root, label});
+        signed_.emplace(cp->size, SignedSize{cp->root, label});
         ++report_.checkpoints;
       }
     }
@@ -170,8 +263,7 @@ Status Verifier::LoadCheckpoints() {
                              cp.origin + "\", not \"" + config.origin + "\"");
     }
     report_.trusted_size = cp.size;
-    signed_.emplace(cp.size,
-                    SignedSize{cp.size, cp.root, "the trusted checkpoint"});
+    signed_.emplace(cp.size, SignedSize{cp.root, "the trusted checkpoint"});
   }
   return Status::Ok();
 }
@@ -199,8 +291,10 @@ void Verifier::FoldLeaves(const std::vector<Frame>& frames,
                           const std::vector<merkle::Hash>& leaves) {
   for (size_t i = 0; i < frames.size(); ++i) {
     const Frame& f = frames[i];
-    // The stored offset must point at this frame.
-    std::string_view pos = positions_->Get(f.seq);
+    // The stored offset must point at this frame (unless an interrupted
+    // purge left the offsets from stale_from_ on to be rebuilt).
+    std::string_view pos =
+        f.seq < stale_from_ ? positions_->Get(f.seq) : std::string_view();
     if (!pos.empty()) {
       uint64_t stored = 0;
       for (int k = 7; k >= 0; --k) {
@@ -251,6 +345,14 @@ Status Verifier::ScanLog() {
         std::make_unique<StoredArray>(paths_.tree_dir() + name, 32));
   }
   positions_ = std::make_unique<StoredArray>(paths_.positions(), 8);
+  // Written by a purge before it renames a rewritten segment into place,
+  // removed once that segment's offsets are rewritten (docs/FORMAT.md):
+  // offsets from that segment on are derived data awaiting repair.
+  if (Result<std::string> stale =
+          storage::ReadFile(paths_.log_dir() + "/positions.stale");
+      stale.ok()) {
+    stale_from_ = std::strtoull(stale->c_str(), nullptr, 10);
+  }
   CheckCheckpointsAt(0);
 
   unsigned threads = options_.threads != 0
@@ -330,6 +432,9 @@ Status Verifier::ScanLog() {
       // Per frame: the record's own "seq" member when it disagrees with the
       // frame's.
       std::vector<std::string> bad_seq(frames.size());
+      // Per frame: the purge record a stub names (-1: a record), -2 for a
+      // malformed stub.
+      std::vector<int64_t> stub_by(frames.size(), -1);
       const size_t per = (frames.size() + threads - 1) / std::max(1u, threads);
       std::vector<std::future<void>> jobs;
       for (size_t start = 0; start < frames.size(); start += per) {
@@ -337,7 +442,18 @@ Status Verifier::ScanLog() {
         jobs.push_back(std::async(std::launch::async, [&, start, end] {
           for (size_t k = start; k < end; ++k) {
             crc_ok[k] = storage::FrameCrcOk(raw[k]) ? 1 : 0;
-            leaves[k] = merkle::HashLeaf(frames[k].payload);
+            if (IsPurgedStubShaped(frames[k].payload)) {
+              if (std::optional<PurgedStub> stub =
+                      ParsePurgedStub(frames[k].payload)) {
+                leaves[k] = stub->leaf_hash;
+                stub_by[k] = static_cast<int64_t>(stub->purged_by);
+              } else {
+                leaves[k] = merkle::HashLeaf(frames[k].payload);
+                stub_by[k] = -2;
+              }
+            } else {
+              leaves[k] = merkle::HashLeaf(frames[k].payload);
+            }
             std::string_view seq_text =
                 FindTopLevelMember(frames[k].payload, "seq");
             if (seq_text != std::to_string(frames[k].seq)) {
@@ -372,6 +488,18 @@ Status Verifier::ScanLog() {
                static_cast<int64_t>(expected));
           tree_trustworthy_ = false;
           expected = frames[k].seq;
+        }
+        if (stub_by[k] == -2) {
+          Find("record at seq " + std::to_string(frames[k].seq) +
+                   " looks like a purged stub but is malformed (record "
+                   "altered)",
+               name, static_cast<int64_t>(frames[k].offset),
+               static_cast<int64_t>(frames[k].seq));
+        } else if (stub_by[k] >= 0) {
+          NoteStub(frames[k].seq, static_cast<uint64_t>(stub_by[k]), name,
+                   frames[k].offset);
+        } else if (!pending_.empty()) {
+          CheckPurgeRecord(frames[k].seq, frames[k].payload);
         }
         if (!bad_seq[k].empty()) {
           Find("record at seq " + std::to_string(frames[k].seq) +
@@ -417,6 +545,7 @@ Status Verifier::ScanLog() {
       if (consumed == 0) break;
     }
   }
+  FinishPurges();
   if (tree_trustworthy_) {
     report_.root = range_.Root();
     for (const auto& [size, s] : signed_) {

@@ -355,7 +355,7 @@ class ExprParser {
   int Depth(int node) const {
     return depth_.size() > size_t(node) ? depth_[node] : 0;
   }
-  int AddWithDepth(Node n, int depth) {
+  int AddWithDepth(const Node& n, int depth) {
     const int id = Add(n);
     depth_.resize(id + 1);
     depth_[id] = depth;

@@ -411,7 +411,7 @@ Status Loader::Load(const YAML::Node& root) {
   ACTLEDGER_RETURN_IF_ERROR(
       CheckMap(root, "policy file",
                {"policy", "version", "description", "defaults", "classes",
-                "rules", "retention"}));
+                "rules", "retention", "personal_fields"}));
   ACTLEDGER_ASSIGN_OR_RETURN(p_->name,
                              String(root, "policy", "policy file", true));
   ACTLEDGER_ASSIGN_OR_RETURN(p_->version,
@@ -452,6 +452,9 @@ Result<Policy> Policy::Parse(std::string_view yaml_text,
                            std::to_string(line) + ":" + std::to_string(column) +
                            ": YAML: " + e.msg);
   }
+  // A policy whose retention section does not load is not activated.
+  ACTLEDGER_RETURN_IF_ERROR(
+      RetentionPolicy::Parse(yaml_text, source_name).status());
   impl->BuildIndex();
   return Policy(std::move(impl));
 }

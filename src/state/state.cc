@@ -164,6 +164,24 @@ Status StateStore::Exec(const char* sql) {
   return Status::Ok();
 }
 
+void StateStore::ReloadApplied() {
+  Stmt q(db_, "SELECT value FROM meta WHERE key='applied_seq'");
+  applied_ = q.ok() && q.Step() == SQLITE_ROW ? q.Int(0) : -1;
+}
+
+Status StateStore::BeginBatch() { return Exec("BEGIN"); }
+
+Status StateStore::CommitBatch() {
+  Status st = Exec("COMMIT");
+  if (!st.ok()) RollbackBatch();
+  return st;
+}
+
+void StateStore::RollbackBatch() {
+  (void)Exec("ROLLBACK");
+  ReloadApplied();
+}
+
 Status StateStore::CatchUp(const Ledger& ledger) {
   const uint64_t size = ledger.size();
   if (applied_ + 1 >= static_cast<int64_t>(size)) {
@@ -177,22 +195,59 @@ Status StateStore::CatchUp(const Ledger& ledger) {
       return Status::Ok();
     }
   }
-  ACTLEDGER_RETURN_IF_ERROR(Exec("BEGIN"));
+  ACTLEDGER_RETURN_IF_ERROR(BeginBatch());
   for (uint64_t seq = static_cast<uint64_t>(applied_ + 1); seq < size; ++seq) {
     Result<std::string> bytes = ledger.Get(seq);
     Status st = bytes.ok() ? Apply(seq, *bytes) : bytes.status();
     if (!st.ok()) {
-      (void)Exec("ROLLBACK");
-      Stmt q(db_, "SELECT value FROM meta WHERE key='applied_seq'");
-      applied_ = q.ok() && q.Step() == SQLITE_ROW ? q.Int(0) : -1;
+      RollbackBatch();
       return st;
     }
     if ((seq + 1) % 10000 == 0) {
-      ACTLEDGER_RETURN_IF_ERROR(Exec("COMMIT"));
-      ACTLEDGER_RETURN_IF_ERROR(Exec("BEGIN"));
+      ACTLEDGER_RETURN_IF_ERROR(CommitBatch());
+      ACTLEDGER_RETURN_IF_ERROR(BeginBatch());
     }
   }
-  return Exec("COMMIT");
+  return CommitBatch();
+}
+
+RecordFacts FactsOf(const Value& r) {
+  RecordFacts f;
+  f.kind = Str(r.Find("kind"));
+  f.action_id = Str(r.Find("action_id"));
+  f.recorded_by = Str(r.Find("recorded_by"));
+  f.recorded_at = Str(r.Find("recorded_at"));
+  f.action_type = StrPath(r, "action.type");
+  f.outcome_status = StrPath(r, "outcome.status");
+  if (const Value* gate = r.Find("gate"); gate != nullptr) {
+    f.has_gate = true;
+    f.decision = StrPath(*gate, "decision");
+    f.tier = StrPath(*gate, "tier");
+    f.class_name = StrPath(*gate, "class");
+    f.rule_id = StrPath(*gate, "rule.id");
+    f.policy_version = StrPath(*gate, "policy_version");
+    f.reason = StrPath(*gate, "reason");
+    if (const Value* ar = gate->Find("approver_roles")) {
+      f.approver_roles_json = json::Canonical(*ar);
+    }
+    f.expires_at = StrPath(*gate, "expires_at");
+  }
+  f.approval_decision = StrPath(r, "approval.decision");
+  f.approver = StrPath(r, "approval.approver.id");
+  f.decided_at = StrPath(r, "approval.decided_at");
+  if (const Value* k = r.Find("key"); k != nullptr) {
+    f.key_op = StrPath(*k, "op");
+    f.key_principal = StrPath(*k, "principal");
+    f.key_role = StrPath(*k, "role");
+    f.token_id = StrPath(*k, "token_id");
+    f.token_sha256 = StrPath(*k, "token_sha256");
+  }
+  if (const Value* p = r.Find("policy"); p != nullptr) {
+    f.policy_name = StrPath(*p, "name");
+    f.policy_version_name = StrPath(*p, "version");
+    f.policy_sha256 = StrPath(*p, "sha256");
+  }
+  return f;
 }
 
 Status StateStore::Apply(uint64_t seq, std::string_view canonical_record) {
@@ -205,11 +260,16 @@ Status StateStore::Apply(uint64_t seq, std::string_view canonical_record) {
     return DataLoss("record " + std::to_string(seq) +
                     " is not valid JSON: " + parsed.status().message());
   }
-  const Value& r = *parsed;
-  const std::string kind = Str(r.Find("kind"));
-  const std::string action_id = Str(r.Find("action_id"));
-  const std::string by = Str(r.Find("recorded_by"));
-  const std::string at = Str(r.Find("recorded_at"));
+  return ApplyFacts(seq, FactsOf(*parsed));
+}
+
+Status StateStore::ApplyFacts(uint64_t seq, const RecordFacts& f) {
+  if (static_cast<int64_t>(seq) != applied_ + 1) {
+    return Internal("state.db: applying seq " + std::to_string(seq) +
+                    " after " + std::to_string(applied_));
+  }
+  const std::string& kind = f.kind;
+  const std::string& action_id = f.action_id;
   const int64_t s = static_cast<int64_t>(seq);
 
   if (!action_id.empty() && (kind == "action" || kind == "proposal" ||
@@ -225,26 +285,19 @@ Status StateStore::Apply(uint64_t seq, std::string_view canonical_record) {
             .Run("insert timeline"));
   }
   if (kind == "proposal") {
-    const Value* gate = r.Find("gate");
-    std::string roles = "[]";
-    if (gate != nullptr) {
-      if (const Value* ar = gate->Find("approver_roles")) {
-        roles = json::Canonical(*ar);
-      }
-    }
     Stmt u(db_,
            "UPDATE actions SET proposal_seq=?, proposed_by=?, action_type=?, "
            "decision=?, tier=?, class=?, rule_id=?, policy_version=?, "
            "reason=?, approver_roles=?, expires_at=? WHERE action_id=?");
-    u.Bind(1, s).Bind(2, by).Bind(3, StrPath(r, "action.type"));
-    u.Bind(4, gate ? StrPath(*gate, "decision") : "");
-    u.Bind(5, gate ? StrPath(*gate, "tier") : "");
-    u.Bind(6, gate ? StrPath(*gate, "class") : "");
-    u.Bind(7, gate ? StrPath(*gate, "rule.id") : "");
-    u.Bind(8, gate ? StrPath(*gate, "policy_version") : "");
-    u.Bind(9, gate ? StrPath(*gate, "reason") : "");
-    u.Bind(10, roles);
-    u.Bind(11, gate ? StrPath(*gate, "expires_at") : "");
+    u.Bind(1, s).Bind(2, f.recorded_by).Bind(3, f.action_type);
+    u.Bind(4, f.decision);
+    u.Bind(5, f.tier);
+    u.Bind(6, f.class_name);
+    u.Bind(7, f.rule_id);
+    u.Bind(8, f.policy_version);
+    u.Bind(9, f.reason);
+    u.Bind(10, f.approver_roles_json);
+    u.Bind(11, f.expires_at);
     u.Bind(12, action_id);
     ACTLEDGER_RETURN_IF_ERROR(u.Run("update proposal"));
   } else if (kind == "approval") {
@@ -253,75 +306,73 @@ Status StateStore::Apply(uint64_t seq, std::string_view canonical_record) {
            "approver=?, decided_at=? WHERE action_id=? AND approval_seq IS "
            "NULL");
     u.Bind(1, s)
-        .Bind(2, StrPath(r, "approval.decision"))
-        .Bind(3, StrPath(r, "approval.approver.id"))
-        .Bind(4, StrPath(r, "approval.decided_at"))
+        .Bind(2, f.approval_decision)
+        .Bind(3, f.approver)
+        .Bind(4, f.decided_at)
         .Bind(5, action_id);
     ACTLEDGER_RETURN_IF_ERROR(u.Run("update approval"));
   } else if (kind == "outcome") {
     Stmt u(db_,
            "UPDATE actions SET outcome_seq=?, outcome_status=? WHERE "
            "action_id=?");
-    u.Bind(1, s).Bind(2, StrPath(r, "outcome.status")).Bind(3, action_id);
+    u.Bind(1, s).Bind(2, f.outcome_status).Bind(3, action_id);
     ACTLEDGER_RETURN_IF_ERROR(u.Run("update outcome"));
   } else if (kind == "action") {
     Stmt u(db_,
            "UPDATE actions SET action_seq=?, action_type=coalesce(action_type,"
            " ?), outcome_status=coalesce(outcome_status, ?) WHERE action_id=?");
     u.Bind(1, s)
-        .Bind(2, StrPath(r, "action.type"))
-        .Bind(3, StrPath(r, "outcome.status"))
+        .Bind(2, f.action_type)
+        .Bind(3, f.outcome_status)
         .Bind(4, action_id);
     ACTLEDGER_RETURN_IF_ERROR(u.Run("update action"));
   } else if (kind == "key") {
-    const Value* k = r.Find("key");
-    const std::string op = k ? StrPath(*k, "op") : "";
+    const std::string& op = f.key_op;
     if (op == "role.grant") {
       ACTLEDGER_RETURN_IF_ERROR(
           Stmt(db_,
                "INSERT OR REPLACE INTO roles(principal, role, granted_by, seq)"
                " VALUES(?,?,?,?)")
-              .Bind(1, StrPath(*k, "principal"))
-              .Bind(2, StrPath(*k, "role"))
-              .Bind(3, by)
+              .Bind(1, f.key_principal)
+              .Bind(2, f.key_role)
+              .Bind(3, f.recorded_by)
               .Bind(4, s)
               .Run("grant role"));
     } else if (op == "role.revoke") {
       ACTLEDGER_RETURN_IF_ERROR(
           Stmt(db_, "DELETE FROM roles WHERE principal=? AND role=?")
-              .Bind(1, StrPath(*k, "principal"))
-              .Bind(2, StrPath(*k, "role"))
+              .Bind(1, f.key_principal)
+              .Bind(2, f.key_role)
               .Run("revoke role"));
     } else if (op == "token.create") {
       ACTLEDGER_RETURN_IF_ERROR(
           Stmt(db_,
                "INSERT OR REPLACE INTO tokens(token_id, token_sha256, "
                "principal, created_by, created_seq) VALUES(?,?,?,?,?)")
-              .Bind(1, StrPath(*k, "token_id"))
-              .Bind(2, StrPath(*k, "token_sha256"))
-              .Bind(3, StrPath(*k, "principal"))
-              .Bind(4, by)
+              .Bind(1, f.token_id)
+              .Bind(2, f.token_sha256)
+              .Bind(3, f.key_principal)
+              .Bind(4, f.recorded_by)
               .Bind(5, s)
               .Run("create token"));
     } else if (op == "token.revoke") {
       ACTLEDGER_RETURN_IF_ERROR(
           Stmt(db_, "UPDATE tokens SET revoked_seq=? WHERE token_id=?")
               .Bind(1, s)
-              .Bind(2, StrPath(*k, "token_id"))
+              .Bind(2, f.token_id)
               .Run("revoke token"));
     }
   } else if (kind == "policy") {
-    const Value* p = r.Find("policy");
     ACTLEDGER_RETURN_IF_ERROR(
         Stmt(db_,
              "INSERT OR REPLACE INTO policies(seq, name, version, sha256, "
              "activated_by, activated_at) VALUES(?,?,?,?,?,?)")
             .Bind(1, s)
-            .Bind(2, p ? StrPath(*p, "name") : "")
-            .Bind(3, p ? StrPath(*p, "version") : "")
-            .Bind(4, p ? StrPath(*p, "sha256") : "")
-            .Bind(5, by)
-            .Bind(6, at)
+            .Bind(2, f.policy_name)
+            .Bind(3, f.policy_version_name)
+            .Bind(4, f.policy_sha256)
+            .Bind(5, f.recorded_by)
+            .Bind(6, f.recorded_at)
             .Run("activate policy"));
   }
   ACTLEDGER_RETURN_IF_ERROR(

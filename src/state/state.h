@@ -56,6 +56,33 @@ struct TokenInfo {
   int64_t revoked_seq = -1;
 };
 
+// What the state learns from one stored record: exactly the members
+// Apply reads. A writer that still holds the record it appended (the
+// server) builds these without re-reading and re-parsing the leaf.
+struct RecordFacts {
+  std::string kind;
+  std::string action_id;
+  std::string recorded_by;
+  std::string recorded_at;
+  std::string action_type;     // action.type
+  std::string outcome_status;  // outcome.status
+  // The gate's decision (proposals).
+  bool has_gate = false;
+  std::string decision, tier, class_name, rule_id, policy_version, reason;
+  std::string approver_roles_json = "[]";
+  std::string expires_at;
+  // Approvals.
+  std::string approval_decision, approver, decided_at;
+  // `key` records.
+  std::string key_op, key_principal, key_role, token_id, token_sha256;
+  // `policy` records.
+  std::string policy_name, policy_version_name, policy_sha256;
+};
+
+// The facts of a record: a stored leaf (with its envelope) or a body being
+// appended (kind and recorded_by then set by the caller).
+RecordFacts FactsOf(const json::Value& record);
+
 struct PolicyInfo {
   int64_t seq = -1;
   std::string name;
@@ -75,6 +102,14 @@ class StateStore {
   Status CatchUp(const Ledger& ledger);
   // Applies one record. Precondition: seq == applied + 1.
   Status Apply(uint64_t seq, std::string_view canonical_record);
+  // The same from facts already extracted. Precondition: seq == applied + 1.
+  Status ApplyFacts(uint64_t seq, const RecordFacts& facts);
+  // Groups the Apply calls between them into one SQLite transaction (one
+  // WAL write instead of one per statement). On an error between them,
+  // call RollbackBatch: applied_seq() returns to what is stored.
+  Status BeginBatch();
+  Status CommitBatch();
+  void RollbackBatch();
   int64_t applied_seq() const { return applied_; }
 
   Result<std::optional<ActionState>> Action(const std::string& action_id);
@@ -94,6 +129,7 @@ class StateStore {
  private:
   explicit StateStore(sqlite3* db) : db_(db) {}
   Status Exec(const char* sql);
+  void ReloadApplied();
   sqlite3* db_;
   int64_t applied_ = -1;
 };

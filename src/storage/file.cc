@@ -9,12 +9,19 @@
 
 namespace actledger::storage {
 
+std::string ErrnoText(int err) {
+  char buffer[256];
+  // GNU strerror_r (C++ on glibc defines _GNU_SOURCE): returns the text,
+  // in `buffer` or in static storage.
+  return strerror_r(err, buffer, sizeof(buffer));
+}
+
 Status ErrnoStatus(std::string_view what, const std::string& path, int err) {
   std::string msg(what);
   msg += ' ';
   msg += path;
   msg += ": ";
-  msg += std::strerror(err);
+  msg += ErrnoText(err);
   if (err == ENOENT) return NotFound(std::move(msg));
   if (err == EACCES || err == EPERM) return PermissionDenied(std::move(msg));
   return IoError(std::move(msg));
@@ -106,7 +113,7 @@ Status File::Truncate(uint64_t size) {
 }
 
 Result<uint64_t> File::Size() const {
-  struct stat st;
+  struct stat st {};
   if (::fstat(fd_, &st) != 0) return ErrnoStatus("stat", path_, errno);
   return static_cast<uint64_t>(st.st_size);
 }
@@ -118,7 +125,7 @@ Status SyncDir(const std::string& dir) {
 }
 
 bool PathExists(const std::string& path) {
-  struct stat st;
+  struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
 }
 

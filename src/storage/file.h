@@ -15,6 +15,10 @@ namespace actledger::storage {
 // kIoError.
 Status ErrnoStatus(std::string_view what, const std::string& path, int err);
 
+// strerror(err)'s text. Thread-safe, unlike strerror, whose buffer the
+// writer thread and readers would share.
+std::string ErrnoText(int err);
+
 // An owned file descriptor. Move-only.
 class File {
  public:

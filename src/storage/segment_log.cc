@@ -34,8 +34,8 @@ uint64_t GetU64(const char* p) {
 }
 
 bool IsNoSpace(const Status& s) {
-  return s.message().find(std::strerror(ENOSPC)) != std::string::npos ||
-         s.message().find(std::strerror(EDQUOT)) != std::string::npos;
+  return s.message().find(ErrnoText(ENOSPC)) != std::string::npos ||
+         s.message().find(ErrnoText(EDQUOT)) != std::string::npos;
 }
 
 }  // namespace
@@ -406,6 +406,44 @@ Status SegmentLog::Append(uint64_t first_seq,
     return IoError(st.message() + ": reopen the ledger to recover");
   }
   return st;
+}
+
+std::string SegmentLog::RewritePath(uint64_t first_seq) const {
+  return SegmentPath(first_seq) + ".rewrite";
+}
+
+Status SegmentLog::ReplaceSegment(uint64_t first_seq,
+                                  std::string_view contents) {
+  if (!writable_) return FailedPrecondition("log opened read-only");
+  std::vector<uint64_t> segs = segments();
+  if (!std::binary_search(segs.begin(), segs.end(), first_seq)) {
+    return NotFound("no segment starts at seq " + std::to_string(first_seq));
+  }
+  const std::string path = SegmentPath(first_seq);
+  const std::string tmp = RewritePath(first_seq);
+  {
+    ACTLEDGER_ASSIGN_OR_RETURN(
+        File f, File::Open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644));
+    Status st = f.Append(contents);
+    if (st.ok()) st = f.Sync();
+    if (!st.ok()) {
+      ::unlink(tmp.c_str());
+      return st;
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return ErrnoStatus("rename", tmp, err);
+  }
+  ACTLEDGER_RETURN_IF_ERROR(SyncDir(dir_));
+  if (first_seq == segs.back() && active_.is_open()) {
+    // The writer's descriptor still points at the replaced file.
+    active_.Close();
+    ACTLEDGER_ASSIGN_OR_RETURN(active_, File::Open(path, O_WRONLY | O_APPEND));
+    active_size_ = contents.size();
+  }
+  return Status::Ok();
 }
 
 Result<std::string> SegmentLog::Read(uint64_t seq, uint64_t offset) const {

@@ -125,6 +125,15 @@ class SegmentLog {
                 std::vector<uint64_t>* offsets);
   uint64_t next_seq() const { return next_seq_; }
 
+  // Writer only: replaces segment `first_seq` by `contents` (a whole
+  // segment: header and frames) through SEGMENT.rewrite: written, synced,
+  // renamed over the segment, directory synced; a crash leaves either file
+  // whole. The active segment is reopened for appending after it. Sealed
+  // segments are rewritten only this way (a retention purge).
+  Status ReplaceSegment(uint64_t first_seq, std::string_view contents);
+  // "SEGMENT.rewrite": the temporary file ReplaceSegment writes.
+  std::string RewritePath(uint64_t first_seq) const;
+
   // --- Reading ------------------------------------------------------------
   // The payload of record `seq` whose frame starts at `offset`.
   // Errors: kDataLoss when the frame there is invalid or has another seq.

@@ -143,6 +143,7 @@ Hash H(std::string_view hex) {
 
 std::vector<Hash> Hashes(const std::vector<const char*>& hex) {
   std::vector<Hash> out;
+  out.reserve(hex.size());
   for (const char* h : hex) out.push_back(H(h));
   return out;
 }
@@ -233,6 +234,7 @@ Hash ToHash(const RefHash& r) {
 
 std::vector<Hash> ToHashes(const std::vector<RefHash>& r) {
   std::vector<Hash> out;
+  out.reserve(r.size());
   for (const RefHash& h : r) out.push_back(ToHash(h));
   return out;
 }
@@ -448,6 +450,7 @@ void ExpectConsistencyTamperRejected(uint64_t old_size, uint64_t new_size,
               StatusCode::kDataLoss, "root mismatch", "wrong old root");
   expect_code(VerifyConsistency(old_size, new_size, old_root, kSomeHash, proof),
               StatusCode::kDataLoss, "root mismatch", "wrong new root");
+  // NOLINTNEXTLINE(readability-suspicious-call-argument): swapped on purpose
   expect_code(VerifyConsistency(old_size, new_size, new_root, old_root, proof),
               StatusCode::kDataLoss, "root mismatch", "swapped roots");
 
@@ -751,7 +754,7 @@ TEST(MerkleProofs, ReadLogarithmicallyManyNodes) {
   for (int i = 0; i < 40; ++i) sizes.push_back(1 + rng() % (1ull << 50));
   for (uint64_t size : sizes) {
     SyntheticNodeSource source(size);
-    const int log = std::bit_width(size);
+    const int log = static_cast<int>(std::bit_width(size));
     ASSERT_TRUE(RootAt(source, size).ok());
     EXPECT_EQ(source.reads(), std::popcount(size)) << "root of " << size;
     for (uint64_t index : {uint64_t{0}, size / 2, size - 1, rng() % size}) {

@@ -447,6 +447,29 @@ def check_canonical(record, leaf_index):
     return notes
 
 
+def purged_stub(record):
+    """(leaf hash, purge record seq) when the record is a purged stub, else None.
+
+    A retention purge replaces a record's content by a stub that keeps the
+    removed record's leaf hash (docs/FORMAT.md): the proof is checked with
+    that hash, so a stub proves only that SOME record with that hash was
+    included, never what it said. Whether the purge was authorized is
+    checked by `actledger verify` (the stub's purge record names its seq).
+    """
+    try:
+        value = json.loads(record.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(value, dict) or "purged" not in value:
+        return None
+    purged = value["purged"]
+    hex_hash = value.get("leaf_hash")
+    if (not isinstance(purged, dict) or not isinstance(purged.get("by"), int)
+            or not isinstance(hex_hash, str)):
+        raise Failure("the record is marked purged but its stub is malformed")
+    return parse_hex_hash(hex_hash, "stub leaf_hash"), purged["by"]
+
+
 # --------------------------------------------------------------------------
 # Commands
 
@@ -492,7 +515,8 @@ def cmd_inclusion(args):
     if "root" in proof and parse_hex_hash(proof["root"], "proof root") != cp.root:
         raise Failure("the proof claims root %s but the checkpoint signs root %s"
                       % (proof["root"], cp.root.hex()))
-    leaf = leaf_hash(record)
+    stub = purged_stub(record)
+    leaf = stub[0] if stub else leaf_hash(record)
     root = root_from_inclusion_proof(index, size, leaf, proof["path"])
     if root != cp.root:
         raise Failure("record NOT included: the proof from leaf hash %s gives root %s, "
@@ -500,8 +524,13 @@ def cmd_inclusion(args):
                       % (leaf.hex(), root.hex(), cp.root.hex()))
     for w in check_canonical(record, index):
         warn(w)
-    print("OK: record %d (leaf hash %s) is included in the tree of size %d"
-          % (index, leaf.hex(), size))
+    if stub:
+        print("OK: record %d was PURGED (content removed by purge record %d); its "
+              "leaf hash %s is included in the tree of size %d"
+              % (index, stub[1], leaf.hex(), size))
+    else:
+        print("OK: record %d (leaf hash %s) is included in the tree of size %d"
+              % (index, leaf.hex(), size))
     print("root %s signed by %s (origin %s)" % (cp.root.hex(), key, cp.origin))
     return EXIT_OK
 

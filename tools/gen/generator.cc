@@ -104,7 +104,7 @@ class Rng {
 
  private:
   static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  uint64_t s_[4];
+  uint64_t s_[4] = {};
 };
 
 constexpr std::string_view kBase62 =
@@ -603,7 +603,7 @@ struct Generator::State {
   std::string ActionId();
   void Incomplete(Value& rec);
   void Fit(Value& rec, Draft& d);
-  void AddEvent(Draft& d, Value& params);
+  void AddEvent(const Draft& d, Value& params);
 
   Options options;
   Rng rng;
@@ -2561,7 +2561,7 @@ void Generator::State::StatusUpdate(Draft& d) {
 // ---------------------------------------------------------------------------
 // Assembly.
 
-void Generator::State::AddEvent(Draft& d, Value& params) {
+void Generator::State::AddEvent(const Draft& d, Value& params) {
   event_back_ms += rng.Range(3 * kMinute, 9 * kHour);
   Value ev = O({{"at", S(Rfc3339(now - event_back_ms))},
                 {"event", S(rng.Pick(d.event_names))},
@@ -2741,7 +2741,7 @@ Value Generator::State::Next() {
   return rec;
 }
 
-Generator::Generator(Options options) : state_(new State(options)) {}
+Generator::Generator(const Options& options) : state_(new State(options)) {}
 
 Generator::~Generator() { delete state_; }
 

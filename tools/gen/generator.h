@@ -44,7 +44,7 @@ struct Options {
 
 class Generator {
  public:
-  explicit Generator(Options options = {});
+  explicit Generator(const Options& options = {});
   ~Generator();
   Generator(const Generator&) = delete;
   Generator& operator=(const Generator&) = delete;

@@ -1,0 +1,479 @@
+// Load generator for `actledger serve` over loopback, the generator's own
+// CPU included in the measurement (it runs on the same machine):
+//
+//   ingest     C client threads POST NDJSON batches of B generated records
+//              (2-5 KB each) to /v1/records; a record counts once its
+//              batch got 201 (durable).
+//   library    the same records, validated, prepared and appended with
+//              Ledger::Append from C threads in this process: the baseline
+//              the server's ingest is compared with.
+//   proposals  P keep-alive clients each POST single proposals to
+//              /v1/actions in a loop (payment.refund, auto-approved by rule
+//              T-2026-03 of examples/policy.yaml); per-request latency.
+//   idle       I keep-alive connections opened before the phases and held
+//              (each sent one request); checked to still answer at the end.
+//
+// Usage (results: docs/BENCHMARKS.md, section "Server"):
+//
+//   server_bench [--seconds S] [--runs R] [--batch B] [--clients C]
+//                [--proposers P] [--idle I] [--dir PATH]
+//
+// Every figure is the median over R runs. The server is the real binary
+// (ACTLEDGER_BIN), started once per run on a fresh ledger with
+// --access-log off and a long idle timeout.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "actledger/ledger.h"
+#include "actledger/record.h"
+#include "gen/generator.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+double Percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t rank = static_cast<size_t>(p * static_cast<double>(v.size()));
+  return v[std::min(rank, v.size() - 1)];
+}
+
+// A keep-alive HTTP/1.1 connection to 127.0.0.1 (Content-Length replies).
+class Conn {
+ public:
+  explicit Conn(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+    int one = 1;
+    if (fd_ >= 0) ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  ~Conn() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+
+  // Returns the status (0 on a broken connection); the body in *body.
+  int Request(const std::string& method, const std::string& path,
+              const std::string& token, const std::string& type,
+              const std::string& payload, std::string* body = nullptr) {
+    if (fd_ < 0) return 0;
+    std::string req = method + " " + path + " HTTP/1.1\r\nHost: b\r\n";
+    if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";
+    if (!payload.empty()) {
+      req += "Content-Type: " + type + "\r\nContent-Length: " +
+             std::to_string(payload.size()) + "\r\n";
+    }
+    req += "\r\n";
+    if (!Send(req) || !Send(payload)) return 0;
+    size_t end;
+    while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill()) return 0;
+    }
+    const int status = std::atoi(buf_.c_str() + 9);
+    size_t cl = buf_.find("Content-Length: ");
+    if (cl == std::string::npos || cl > end) cl = buf_.find("content-length: ");
+    const size_t length =
+        cl != std::string::npos && cl < end
+            ? std::strtoull(buf_.c_str() + cl + 16, nullptr, 10)
+            : 0;
+    while (buf_.size() < end + 4 + length) {
+      if (!Fill()) return 0;
+    }
+    if (body != nullptr) *body = buf_.substr(end + 4, length);
+    buf_.erase(0, end + 4 + length);
+    return status;
+  }
+
+ private:
+  bool Send(const std::string& s) {
+    size_t off = 0;
+    while (off < s.size()) {
+      ssize_t n = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      off += static_cast<size_t>(n);
+    }
+    return true;
+  }
+  bool Fill() {
+    char tmp[65536];
+    ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+    if (n <= 0) return false;
+    buf_.append(tmp, static_cast<size_t>(n));
+    return true;
+  }
+  int fd_ = -1;
+  std::string buf_;
+};
+
+std::string Run(const std::vector<std::string>& args) {
+  std::string cmd = ACTLEDGER_BIN;
+  for (const std::string& a : args) cmd += " '" + a + "'";
+  cmd += " 2>&1";
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  if (::pclose(p) != 0) {
+    std::fprintf(stderr, "server_bench: %s failed:\n%s\n", cmd.c_str(),
+                 out.c_str());
+    std::exit(1);
+  }
+  return out;
+}
+
+std::string TokenOf(const std::string& out) {
+  const size_t at = out.find("\"token\":\"");
+  return out.substr(at + 9, out.find('"', at + 9) - at - 9);
+}
+
+struct Server {
+  pid_t pid = -1;
+  int port = 0;
+};
+
+Server StartServer(const std::string& data) {
+  int fds[2];
+  if (::pipe(fds) != 0) std::exit(1);
+  Server s;
+  s.pid = ::fork();
+  if (s.pid == 0) {
+    ::dup2(fds[1], 1);
+    ::close(fds[0]);
+    std::vector<std::string> args = {ACTLEDGER_BIN,        "--data",
+                                     data,                 "serve",
+                                     "--listen",           "127.0.0.1:0",
+                                     "--access-log",       "off",
+                                     "--idle-timeout-ms",  "3600000",
+                                     "--max-connections",  "20000"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(ACTLEDGER_BIN, argv.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  std::string line;
+  char c;
+  while (::read(fds[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+  ::close(fds[0]);
+  const std::string marker = "127.0.0.1:";
+  const size_t at = line.find(marker);
+  if (at == std::string::npos) {
+    std::fprintf(stderr, "server_bench: no startup line: %s\n", line.c_str());
+    std::exit(1);
+  }
+  s.port = std::atoi(line.c_str() + at + marker.size());
+  return s;
+}
+
+// Resident set of `pid` in MB (VmRSS or VmHWM).
+double MemoryMb(pid_t pid, const char* which) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(which, 0) == 0) {
+      return std::atof(line.c_str() + std::strlen(which) + 1) / 1024.0;
+    }
+  }
+  return 0;
+}
+
+std::string Proposal(const std::string& id) {
+  return "{\"action_id\":\"" + id +
+         "\",\"trigger\":{\"type\":\"event\",\"source\":\"zendesk.ticket."
+         "created\"},\"model\":{\"provider\":\"openai\",\"name\":\"gpt-4o\","
+         "\"version\":\"gpt-4o-2024-11-20\",\"prompt_template\":{\"id\":"
+         "\"refund-triage\",\"version\":\"7\"}},\"ai_output\":{\"decision\":"
+         "\"refund 40.00 USD\",\"reasoning\":\"duplicate charge\","
+         "\"confidence\":0.93},\"action\":{\"type\":\"payment.refund\","
+         "\"system\":\"stripe\",\"target\":\"ch_1\",\"amount\":{\"value\":"
+         "\"40.00\",\"currency\":\"USD\"}},\"context\":{\"occurred_at\":"
+         "\"2026-11-28T09:12:44Z\",\"environment\":\"production\",\"job_id\":"
+         "\"job-1\",\"app_version\":\"4.12.0\"},\"subject\":{\"type\":"
+         "\"customer\",\"id\":\"44821\",\"attributes\":{\"account_age_days\":"
+         "400}}}";
+}
+
+struct Options {
+  double seconds = 10;
+  int runs = 3;
+  int batch = 1000;
+  int clients = 2;
+  int proposers = 64;
+  int idle = 1000;
+  std::string dir;
+};
+
+struct RunResult {
+  double ingest_rps = 0, library_rps = 0, proposals_rps = 0, p50_ms = 0,
+         p99_ms = 0, rss_idle_mb = 0, rss_end_mb = 0, hwm_mb = 0;
+  double idle_ok = 0;
+};
+
+RunResult OneRun(const Options& o, int run,
+                 const std::vector<std::string>& bodies,
+                 const std::vector<std::string>& lines) {
+  RunResult r;
+  const std::string data = o.dir + "/run" + std::to_string(run);
+  fs::remove_all(data);
+  Run({"--data", data, "init", "--origin", "bench.example/server"});
+  Run({"--data", data, "principal", "grant", "agent@bench", "--role",
+       "writer"});
+  const std::string writer =
+      TokenOf(Run({"--data", data, "token", "create", "--principal",
+                   "agent@bench"}));
+  Run({"--data", data, "policy", "activate",
+       std::string(ACTLEDGER_SOURCE_DIR) + "/examples/policy.yaml"});
+  Server server = StartServer(data);
+
+  // Idle keep-alive connections, held through both phases.
+  std::vector<std::unique_ptr<Conn>> idle;
+  for (int i = 0; i < o.idle; ++i) {
+    idle.push_back(std::make_unique<Conn>(server.port));
+    idle.back()->Request("GET", "/healthz", "", "", "");
+  }
+  r.rss_idle_mb = MemoryMb(server.pid, "VmRSS:");
+
+  // Ingest.
+  {
+    std::atomic<uint64_t> records{0};
+    std::atomic<size_t> next{0};
+    const auto t0 = Clock::now();
+    const auto stop = t0 + std::chrono::duration<double>(o.seconds);
+    std::vector<std::thread> threads;
+    for (int c = 0; c < o.clients; ++c) {
+      threads.emplace_back([&] {
+        Conn conn(server.port);
+        while (Clock::now() < stop) {
+          const std::string& body = bodies[next++ % bodies.size()];
+          std::string reply;
+          const int st = conn.Request("POST", "/v1/records", writer,
+                                      "application/x-ndjson", body, &reply);
+          if (st != 201) {
+            std::fprintf(stderr, "server_bench: ingest got %d: %.200s\n", st,
+                         reply.c_str());
+            std::exit(1);
+          }
+          records += static_cast<uint64_t>(o.batch);
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    r.ingest_rps = static_cast<double>(records) / Seconds(Clock::now() - t0);
+  }
+
+  // Proposals.
+  {
+    std::atomic<uint64_t> done{0};
+    std::vector<std::vector<double>> lat(static_cast<size_t>(o.proposers));
+    const auto t0 = Clock::now();
+    const auto stop = t0 + std::chrono::duration<double>(o.seconds);
+    std::vector<std::thread> threads;
+    for (int c = 0; c < o.proposers; ++c) {
+      threads.emplace_back([&, c] {
+        Conn conn(server.port);
+        for (int i = 0; Clock::now() < stop; ++i) {
+          const std::string id = "r" + std::to_string(run) + "-" +
+                                 std::to_string(c) + "-" + std::to_string(i);
+          const auto s = Clock::now();
+          std::string reply;
+          const int st = conn.Request("POST", "/v1/actions", writer,
+                                      "application/json", Proposal(id), &reply);
+          if (st != 201 || reply.find("\"decision\":\"allow\"") ==
+                               std::string::npos) {
+            std::fprintf(stderr, "server_bench: proposal got %d: %.200s\n",
+                         st, reply.c_str());
+            std::exit(1);
+          }
+          lat[static_cast<size_t>(c)].push_back(Seconds(Clock::now() - s) *
+                                                1e3);
+          ++done;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    r.proposals_rps = static_cast<double>(done) / Seconds(Clock::now() - t0);
+    std::vector<double> all;
+    for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
+    r.p50_ms = Percentile(all, 0.50);
+    r.p99_ms = Percentile(all, 0.99);
+  }
+
+  for (auto& c : idle) {
+    r.idle_ok += c->Request("GET", "/healthz", "", "", "") == 200 ? 1 : 0;
+  }
+  r.rss_end_mb = MemoryMb(server.pid, "VmRSS:");
+  r.hwm_mb = MemoryMb(server.pid, "VmHWM:");
+  idle.clear();
+  ::kill(server.pid, SIGTERM);
+  int status = 0;
+  ::waitpid(server.pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "server_bench: the server did not exit cleanly\n");
+    std::exit(1);
+  }
+
+  // Baseline: the same records through the library, in this process.
+  {
+    const std::string lib = o.dir + "/lib" + std::to_string(run);
+    fs::remove_all(lib);
+    actledger::Status st = actledger::Ledger::Init(lib, {.origin = "bench/lib"});
+    auto ledger = actledger::Ledger::Open(lib, {});
+    if (!st.ok() || !ledger.ok()) std::exit(1);
+    std::atomic<uint64_t> records{0};
+    std::atomic<size_t> next{0};
+    const auto t0 = Clock::now();
+    const auto stop = t0 + std::chrono::duration<double>(o.seconds);
+    std::vector<std::thread> threads;
+    for (int c = 0; c < o.clients; ++c) {
+      threads.emplace_back([&] {
+        while (Clock::now() < stop) {
+          const size_t b = next++ % bodies.size();
+          std::vector<actledger::AppendRequest> batch;
+          for (int k = 0; k < o.batch; ++k) {
+            auto rec = actledger::ValidateRecord(
+                lines[(b * static_cast<size_t>(o.batch) + static_cast<size_t>(k)) %
+                      lines.size()],
+                {});
+            batch.push_back(actledger::Ledger::Prepare(std::move(rec).value()));
+          }
+          auto receipts = (*ledger)->Append(std::move(batch), "agent@bench");
+          if (!receipts.ok()) std::exit(1);
+          records += static_cast<uint64_t>(o.batch);
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    r.library_rps = static_cast<double>(records) / Seconds(Clock::now() - t0);
+  }
+  fs::remove_all(o.dir + "/lib" + std::to_string(run));
+  fs::remove_all(data);
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  o.dir = (fs::temp_directory_path() / "actledger-server-bench").string();
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i];
+    const char* v = argv[i + 1];
+    if (k == "--seconds") o.seconds = std::atof(v);
+    else if (k == "--runs") o.runs = std::atoi(v);
+    else if (k == "--batch") o.batch = std::atoi(v);
+    else if (k == "--clients") o.clients = std::atoi(v);
+    else if (k == "--proposers") o.proposers = std::atoi(v);
+    else if (k == "--idle") o.idle = std::atoi(v);
+    else if (k == "--dir") o.dir = v;
+    else {
+      std::fprintf(stderr,
+                   "usage: server_bench [--seconds S] [--runs R] [--batch B] "
+                   "[--clients C] [--proposers P] [--idle I] [--dir PATH]\n");
+      return 2;
+    }
+  }
+  fs::create_directories(o.dir);
+  // Generated once; the batches cycle through them.
+  actledger::gen::Generator g({.seed = 42});
+  std::vector<std::string> lines;
+  std::vector<std::string> bodies;
+  size_t bytes = 0;
+  for (int b = 0; b < 40; ++b) {
+    std::string body;
+    for (int k = 0; k < o.batch; ++k) {
+      lines.push_back(g.NextLine());
+      bytes += lines.back().size();
+      body += lines.back();
+      body += '\n';
+    }
+    bodies.push_back(std::move(body));
+  }
+  std::printf("records: %zu generated, mean %.0f bytes; batch %d; %d ingest "
+              "clients, %d proposers, %d idle connections, %.0f s per phase, "
+              "%d runs, %u cores\n",
+              lines.size(), static_cast<double>(bytes) / lines.size(), o.batch,
+              o.clients, o.proposers, o.idle, o.seconds, o.runs,
+              std::thread::hardware_concurrency());
+  std::vector<RunResult> results;
+  for (int run = 0; run < o.runs; ++run) {
+    results.push_back(OneRun(o, run, bodies, lines));
+    const RunResult& r = results.back();
+    std::printf("run %d: ingest %.0f rec/s, library %.0f rec/s, proposals "
+                "%.0f/s p50 %.2f ms p99 %.2f ms, idle ok %d/%d, RSS %.0f MB "
+                "(idle) %.0f MB (end) peak %.0f MB\n",
+                run, r.ingest_rps, r.library_rps, r.proposals_rps, r.p50_ms,
+                r.p99_ms, static_cast<int>(r.idle_ok), o.idle, r.rss_idle_mb, r.rss_end_mb,
+                r.hwm_mb);
+    std::fflush(stdout);
+  }
+  auto med = [&](double RunResult::*f) {
+    std::vector<double> v;
+    for (const RunResult& r : results) v.push_back(r.*f);
+    return Median(v);
+  };
+  const double ingest = med(&RunResult::ingest_rps);
+  const double library = med(&RunResult::library_rps);
+  std::printf("\nmedian of %d runs\n", o.runs);
+  std::printf("  NDJSON ingest over HTTP   %10.0f records/s   target >= 50000   "
+              "%s\n",
+              ingest, ingest >= 50000 ? "met" : "NOT met");
+  std::printf("  library Ledger::Append    %10.0f records/s   server/library = "
+              "%.2f\n",
+              library, ingest / library);
+  const double props = med(&RunResult::proposals_rps);
+  const double p99 = med(&RunResult::p99_ms);
+  std::printf("  proposals (%d clients)    %10.0f decisions/s target >= 10000  "
+              "%s\n",
+              o.proposers, props, props >= 10000 ? "met" : "NOT met");
+  std::printf("  proposal latency          p50 %.2f ms, p99 %.2f ms (target p99 "
+              "<= 10 ms: %s)\n",
+              med(&RunResult::p50_ms), p99, p99 <= 10 ? "met" : "NOT met");
+  std::printf("  idle connections          %.0f of %d still answering; server "
+              "RSS %.0f MB with them idle, %.0f MB at the end, peak %.0f MB\n",
+              med(&RunResult::idle_ok), o.idle,
+              med(&RunResult::rss_idle_mb), med(&RunResult::rss_end_mb),
+              med(&RunResult::hwm_mb));
+  fs::remove_all(o.dir);
+  return 0;
+}

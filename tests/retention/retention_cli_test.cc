@@ -1,0 +1,349 @@
+// The retention commands as users run them: the envelope on appended
+// records, hold add|list|release, retention plan|purge, get of a purged
+// record, verify after it, errors naming the field, admin-only changes,
+// and a purge killed at a random moment.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "actledger/json.h"
+#include "retention_testing.h"
+
+extern char** environ;
+
+namespace actledger {
+namespace {
+
+using retention_testing::At;
+using retention_testing::RecordJson;
+using retention_testing::Slurp;
+using retention_testing::Spit;
+using retention_testing::TempDir;
+
+struct Ran {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+class RetentionCli : public ::testing::Test {
+ protected:
+  std::string data() const { return dir_.path() + "/d"; }
+
+  pid_t Start(const std::vector<std::string>& args, const std::string& input,
+              const std::string& token = "") {
+    Spit(dir_.path() + "/in", input);
+    std::vector<std::string> full = {ACTLEDGER_BIN, "--data", data()};
+    full.insert(full.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& a : full) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::string token_var = "ACTLEDGER_TOKEN=" + token;
+    std::vector<char*> envp;
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (std::string_view(*e).rfind("ACTLEDGER_", 0) != 0) envp.push_back(*e);
+    }
+    if (!token.empty()) envp.push_back(token_var.data());
+    envp.push_back(nullptr);
+    const std::string in = dir_.path() + "/in", out = dir_.path() + "/out",
+                      err = dir_.path() + "/err";
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::dup2(::open(in.c_str(), O_RDONLY), STDIN_FILENO);
+      ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
+             STDOUT_FILENO);
+      ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
+             STDERR_FILENO);
+      ::execve(argv[0], argv.data(), envp.data());
+      ::_exit(127);
+    }
+    return pid;
+  }
+
+  Ran Wait(pid_t pid) {
+    Ran r;
+    int status = 0;
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (::waitpid(pid, &status, WNOHANG) != pid) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        ADD_FAILURE() << "timed out";
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = Slurp(dir_.path() + "/out");
+    r.err = Slurp(dir_.path() + "/err");
+    return r;
+  }
+
+  // Runs any program (argv[0] a path) with no input.
+  Ran Exec(std::vector<std::string> args) {
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const std::string out = dir_.path() + "/out", err = dir_.path() + "/err";
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::dup2(::open("/dev/null", O_RDONLY), STDIN_FILENO);
+      ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
+             STDOUT_FILENO);
+      ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
+             STDERR_FILENO);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    return Wait(pid);
+  }
+
+  static std::vector<std::string> Lines(const std::string& text) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      out.push_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+    return out;
+  }
+
+  Ran Cmd(const std::vector<std::string>& args, const std::string& input = "",
+          const std::string& token = "") {
+    return Wait(Start(args, input, token));
+  }
+
+  static json::Value Json(const std::string& line) {
+    Result<json::Value> v = json::Parse(line);
+    EXPECT_TRUE(v.ok()) << line;
+    return v.ok() ? *v : json::Value();
+  }
+
+  // A ledger whose first `n` records were stamped in 2015 (expired), then
+  // `n` fresh ones; made through the library, then closed.
+  void MakeExpiredLedger(uint64_t n, uint64_t segment_bytes = 0) {
+    std::unique_ptr<Ledger> l =
+        retention_testing::InitAndOpen(data(), segment_bytes);
+    ASSERT_NE(l, nullptr);
+    retention::Stamper defaults;
+    for (uint64_t i = 0; i < 2 * n; ++i) {
+      retention_testing::AppendAt(
+          *l, defaults,
+          RecordJson("a-" + std::to_string(i), "crm.update", "customer",
+                     "c" + std::to_string(i % 3), "2014-06-01T00:00:00Z",
+                     "CLI-SECRET-" + std::to_string(i) + "-Z"),
+          i < n ? At(2015, 1, 1) : NowUtc());
+    }
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(RetentionCli, AppendedRecordsCarryTheActivePolicysEnvelope) {
+  ASSERT_EQ(Cmd({"init", "--origin", "example.com/r"}).exit_code, 0);
+  // Before any policy: the defaults, no policy named.
+  Ran a = Cmd({"append"}, RecordJson("x-1", "payment.refund", "patient", "p1",
+                                     "2026-01-01T00:00:00Z", "r") +
+                              "\n");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  json::Value first = Json(Cmd({"get", "0"}).out);
+  const json::Value* ret = first.Find("retention");
+  ASSERT_NE(ret, nullptr);
+  EXPECT_EQ(ret->Find("regime")->as_string(), "general");
+  EXPECT_EQ(ret->Find("policy"), nullptr);
+  // recorded_at + 3y, to the second (rounded up).
+  UtcTime recorded =
+      ParseRfc3339Utc(first.Find("recorded_at")->as_string()).value();
+  UtcTime until = ParseRfc3339Utc(ret->Find("until")->as_string()).value();
+  UtcTime expect =
+      policy::RetentionPolicy::Defaults().UntilFor("general", recorded).value();
+  EXPECT_LE(until.seconds - expect.seconds, 1);
+  EXPECT_GE(until.seconds - expect.seconds, -1);
+
+  Spit(dir_.path() + "/p.yaml", R"(policy: acme
+version: "2026-11.2"
+classes:
+  - { name: refunds, match: ["payment.*"], tier: log_only }
+retention:
+  periods: { sox: 7y, hipaa: 6y, general: 3y }
+  rules:
+    - { match: ["payment.*"], regime: sox }
+    - { subject_types: [patient], regime: hipaa }
+personal_fields: [subject.id]
+)");
+  Ran act = Cmd({"policy", "activate", dir_.path() + "/p.yaml"});
+  ASSERT_EQ(act.exit_code, 0) << act.err;
+  a = Cmd({"append"}, RecordJson("x-2", "payment.refund", "patient", "p1",
+                                 "2026-01-01T00:00:00Z", "r") +
+                          "\n" +
+                          RecordJson("x-3", "email.send", "patient", "p1",
+                                     "2026-01-01T00:00:00Z", "r") +
+                          "\n" +
+                          RecordJson("x-4", "email.send", "customer", "c1",
+                                     "2026-01-01T00:00:00Z", "r") +
+                          "\n");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const uint64_t base = 0 + 1 + 2;  // record, bootstrap key, policy record
+  const char* want[] = {"sox", "hipaa", "general"};
+  for (uint64_t k = 0; k < 3; ++k) {
+    json::Value rec = Json(Cmd({"get", std::to_string(base + k)}).out);
+    ASSERT_NE(rec.Find("retention"), nullptr) << base + k;
+    EXPECT_EQ(rec.FindPath("retention.regime")->as_string(), want[k]);
+    EXPECT_EQ(rec.FindPath("retention.policy")->as_string(), "2026-11.2");
+  }
+  // Gate-written records carry it too: the policy record is a system one.
+  json::Value policy_rec = Json(Cmd({"get", "2"}).out);
+  EXPECT_EQ(policy_rec.Find("kind")->as_string(), "policy");
+  EXPECT_EQ(policy_rec.FindPath("retention.regime")->as_string(), "ledger");
+}
+
+TEST_F(RetentionCli, HoldCommandsShapesAndErrors) {
+  MakeExpiredLedger(3);
+  Ran none = Cmd({"hold", "add", "--reason", "r"});
+  EXPECT_EQ(none.exit_code, 3) << none.err;
+  EXPECT_NE(none.err.find("subject"), std::string::npos) << none.err;
+  Ran bad_subject =
+      Cmd({"hold", "add", "--subject", "nocolon", "--reason", "r"});
+  EXPECT_EQ(bad_subject.exit_code, 3);
+  EXPECT_NE(bad_subject.err.find("TYPE:ID"), std::string::npos);
+  Ran bad_time = Cmd({"hold", "add", "--from", "yesterday", "--to",
+                      "2026-01-01T00:00:00Z", "--reason", "r"});
+  EXPECT_EQ(bad_time.exit_code, 3);
+  EXPECT_NE(bad_time.err.find("from"), std::string::npos) << bad_time.err;
+  Ran no_reason = Cmd({"hold", "add", "--subject", "customer:c0"});
+  EXPECT_EQ(no_reason.exit_code, 2);  // a required option: usage error
+
+  Ran add = Cmd({"hold", "add", "--subject", "customer:c0", "--reason",
+                 "litigation 2026-17"});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  json::Value hold = Json(add.out);
+  const std::string id = hold.Find("id")->as_string();
+  EXPECT_EQ(hold.FindPath("subject.type")->as_string(), "customer");
+  EXPECT_EQ(hold.FindPath("subject.id")->as_string(), "c0");
+  EXPECT_TRUE(hold.Find("active")->as_bool());
+  EXPECT_EQ(hold.Find("reason")->as_string(), "litigation 2026-17");
+
+  Ran list = Cmd({"hold", "list"});
+  ASSERT_EQ(list.exit_code, 0);
+  EXPECT_EQ(Json(list.out).Find("id")->as_string(), id);
+  EXPECT_EQ(Json(list.out).Find("placed_by")->as_string().rfind("local:", 0),
+            0u);
+
+  Ran unknown = Cmd({"hold", "release", "hold_000000000000", "--reason", "x"});
+  EXPECT_EQ(unknown.exit_code, 3);
+  Ran release = Cmd({"hold", "release", id, "--reason", "settled"});
+  ASSERT_EQ(release.exit_code, 0) << release.err;
+  EXPECT_FALSE(Json(release.out).Find("active")->as_bool());
+  EXPECT_EQ(Cmd({"hold", "release", id, "--reason", "again"}).exit_code, 3);
+  EXPECT_TRUE(Cmd({"hold", "list"}).out.empty());
+  EXPECT_FALSE(Cmd({"hold", "list", "--all"}).out.empty());
+}
+
+TEST_F(RetentionCli, NonAdminsCannotHoldOrPurge) {
+  ASSERT_EQ(Cmd({"init"}).exit_code, 0);
+  Ran tok = Cmd({"token", "create", "--principal", "bob@example.com"});
+  ASSERT_EQ(tok.exit_code, 0) << tok.err;
+  const std::string token = Json(tok.out).Find("token")->as_string();
+  Ran hold =
+      Cmd({"hold", "add", "--action", "a-1", "--reason", "r"}, "", token);
+  EXPECT_EQ(hold.exit_code, 5) << hold.err;
+  EXPECT_NE(hold.err.find("admin"), std::string::npos);
+  EXPECT_EQ(Cmd({"retention", "purge"}, "", token).exit_code, 5);
+  // Reading the plan and the holds needs no role.
+  EXPECT_EQ(Cmd({"retention", "plan"}, "", token).exit_code, 0);
+}
+
+TEST_F(RetentionCli, PlanPurgeGetAndVerify) {
+  MakeExpiredLedger(8);
+  ASSERT_EQ(Cmd({"hold", "add", "--action", "a-1", "--reason", "r"}).exit_code,
+            0);
+  Ran bad = Cmd({"retention", "plan", "--as-of", "2026-01-01"});
+  EXPECT_EQ(bad.exit_code, 3);
+  EXPECT_NE(bad.err.find("as-of"), std::string::npos) << bad.err;
+  Ran plan = Cmd({"retention", "plan"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  json::Value p = Json(plan.out);
+  EXPECT_EQ(p.Find("eligible")->as_number(), 7);  // 8 expired, 1 held
+  EXPECT_EQ(p.Find("held")->as_number(), 1);
+  ASSERT_EQ(p.Find("groups")->as_array().size(), 1u);
+  EXPECT_EQ(p.Find("groups")->as_array()[0].Find("regime")->as_string(),
+            "general");
+  const std::string cp = Cmd({"checkpoint"}).out;
+  Spit(dir_.path() + "/cp.txt", cp);
+
+  Ran purge = Cmd({"retention", "purge"});
+  ASSERT_EQ(purge.exit_code, 0) << purge.err;
+  json::Value r = Json(purge.out);
+  EXPECT_TRUE(r.Find("complete")->as_bool());
+  EXPECT_EQ(r.Find("purged")->as_number(), 7);
+  EXPECT_EQ(r.Find("remaining")->as_number(), 0);
+  ASSERT_EQ(r.Find("purge_records")->as_array().size(), 1u);
+
+  Ran got = Cmd({"get", "0"});
+  ASSERT_EQ(got.exit_code, 0);
+  json::Value stub = Json(got.out);
+  EXPECT_NE(stub.Find("purged"), nullptr) << got.out;
+  EXPECT_EQ(stub.Find("seq")->as_number(), 0);
+  EXPECT_EQ(got.out.find("CLI-SECRET-0-Z"), std::string::npos);
+  EXPECT_FALSE(Json(Cmd({"get", "1"}).out).Find("purged") != nullptr);
+
+  Ran verify = Cmd({"verify", "--trusted", dir_.path() + "/cp.txt"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+
+  // The independent auditor checks the purged record's inclusion with the
+  // leaf hash its stub keeps, against a checkpoint signed after the purge.
+  const std::string after = Cmd({"checkpoint"}).out;
+  Spit(dir_.path() + "/after.txt", after);
+  Spit(dir_.path() + "/rec.json", got.out);
+  const std::string size = Lines(after)[1];
+  Spit(dir_.path() + "/proof.json",
+       Cmd({"proof", "inclusion", "0", "--size", size}).out);
+  Spit(dir_.path() + "/key.txt", Cmd({"pubkey"}).out);
+  Ran audit = Exec(
+      {"/usr/bin/python3",
+       std::string(ACTLEDGER_SOURCE_DIR) + "/tools/audit/actledger_audit.py",
+       "inclusion", dir_.path() + "/key.txt", dir_.path() + "/after.txt",
+       dir_.path() + "/rec.json", dir_.path() + "/proof.json"});
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
+  EXPECT_NE(audit.out.find("PURGED"), std::string::npos) << audit.out;
+  Ran again = Cmd({"retention", "plan"});
+  EXPECT_EQ(Json(again.out).Find("eligible")->as_number(), 0);
+  EXPECT_EQ(Json(again.out).Find("already_purged")->as_number(), 7);
+}
+
+TEST_F(RetentionCli, PurgeKilledAtARandomMomentResumesWithoutDamage) {
+  MakeExpiredLedger(300, 8192);
+  std::mt19937 rng(std::random_device{}());
+  const int delay_ms = std::uniform_int_distribution<int>(20, 400)(rng);
+  pid_t pid = Start({"retention", "purge"}, "");
+  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+  ::kill(pid, SIGKILL);
+  Wait(pid);
+  // Whatever the moment, the ledger verifies and a new purge finishes.
+  Ran verify = Cmd({"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << "killed after " << delay_ms << " ms\n"
+                                 << verify.out << verify.err;
+  Ran purge = Cmd({"retention", "purge"});
+  ASSERT_EQ(purge.exit_code, 0) << purge.err;
+  EXPECT_LE(Json(purge.out).Find("purge_records")->as_array().size(), 1u);
+  json::Value plan = Json(Cmd({"retention", "plan"}).out);
+  EXPECT_EQ(plan.Find("eligible")->as_number(), 0);
+  EXPECT_EQ(plan.Find("already_purged")->as_number(), 300);
+  verify = Cmd({"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_TRUE(
+      retention_testing::FilesContaining(data(), "CLI-SECRET-7-Z").empty());
+}
+
+}  // namespace
+}  // namespace actledger
