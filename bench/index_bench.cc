@@ -204,7 +204,8 @@ int main(int argc, char** argv) {
       Die("parse", st);
     }
     const std::vector<std::vector<std::pair<std::string, std::string>>> qs = {
-        {{"subject", row[index::kSubjectType].s + ":" + row[index::kSubjectId].s}},
+        {{"subject",
+          row[index::kSubjectType].s + ":" + row[index::kSubjectId].s}},
         {{"action-id", row[index::kActionId].s}},
         {{"job", row[index::kJobId].s}}};
     for (size_t k = 0; k < 3; ++k) {
@@ -223,8 +224,8 @@ int main(int argc, char** argv) {
   for (const Kind& k : kinds) {
     if (k.ms.empty()) continue;
     std::printf("%-12s %8zu %10.1f %10.3f %10.3f\n", k.name, k.ms.size(),
-                static_cast<double>(k.rows) / k.ms.size(),
-                Percentile(k.ms, 50), Percentile(k.ms, 99));
+                static_cast<double>(k.rows) / k.ms.size(), Percentile(k.ms, 50),
+                Percentile(k.ms, 99));
   }
   if (remove_dir) {
     std::error_code ec;

@@ -99,8 +99,8 @@ class Conn {
     std::string req = method + " " + path + " HTTP/1.1\r\nHost: b\r\n";
     if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";
     if (!payload.empty()) {
-      req += "Content-Type: " + type + "\r\nContent-Length: " +
-             std::to_string(payload.size()) + "\r\n";
+      req += "Content-Type: " + type +
+             "\r\nContent-Length: " + std::to_string(payload.size()) + "\r\n";
     }
     req += "\r\n";
     if (!Send(req) || !Send(payload)) return 0;
@@ -179,12 +179,18 @@ Server StartServer(const std::string& data) {
   if (s.pid == 0) {
     ::dup2(fds[1], 1);
     ::close(fds[0]);
-    std::vector<std::string> args = {ACTLEDGER_BIN,        "--data",
-                                     data,                 "serve",
-                                     "--listen",           "127.0.0.1:0",
-                                     "--access-log",       "off",
-                                     "--idle-timeout-ms",  "3600000",
-                                     "--max-connections",  "20000"};
+    std::vector<std::string> args = {ACTLEDGER_BIN,
+                                     "--data",
+                                     data,
+                                     "serve",
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--access-log",
+                                     "off",
+                                     "--idle-timeout-ms",
+                                     "3600000",
+                                     "--max-connections",
+                                     "20000"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -259,9 +265,8 @@ RunResult OneRun(const Options& o, int run,
   Run({"--data", data, "init", "--origin", "bench.example/server"});
   Run({"--data", data, "principal", "grant", "agent@bench", "--role",
        "writer"});
-  const std::string writer =
-      TokenOf(Run({"--data", data, "token", "create", "--principal",
-                   "agent@bench"}));
+  const std::string writer = TokenOf(
+      Run({"--data", data, "token", "create", "--principal", "agent@bench"}));
   Run({"--data", data, "policy", "activate",
        std::string(ACTLEDGER_SOURCE_DIR) + "/examples/policy.yaml"});
   Server server = StartServer(data);
@@ -319,10 +324,10 @@ RunResult OneRun(const Options& o, int run,
           std::string reply;
           const int st = conn.Request("POST", "/v1/actions", writer,
                                       "application/json", Proposal(id), &reply);
-          if (st != 201 || reply.find("\"decision\":\"allow\"") ==
-                               std::string::npos) {
-            std::fprintf(stderr, "server_bench: proposal got %d: %.200s\n",
-                         st, reply.c_str());
+          if (st != 201 ||
+              reply.find("\"decision\":\"allow\"") == std::string::npos) {
+            std::fprintf(stderr, "server_bench: proposal got %d: %.200s\n", st,
+                         reply.c_str());
             std::exit(1);
           }
           lat[static_cast<size_t>(c)].push_back(Seconds(Clock::now() - s) *
@@ -357,7 +362,8 @@ RunResult OneRun(const Options& o, int run,
   {
     const std::string lib = o.dir + "/lib" + std::to_string(run);
     fs::remove_all(lib);
-    actledger::Status st = actledger::Ledger::Init(lib, {.origin = "bench/lib"});
+    actledger::Status st =
+        actledger::Ledger::Init(lib, {.origin = "bench/lib"});
     auto ledger = actledger::Ledger::Open(lib, {});
     if (!st.ok() || !ledger.ok()) std::exit(1);
     std::atomic<uint64_t> records{0};
@@ -372,7 +378,8 @@ RunResult OneRun(const Options& o, int run,
           std::vector<actledger::AppendRequest> batch;
           for (int k = 0; k < o.batch; ++k) {
             auto rec = actledger::ValidateRecord(
-                lines[(b * static_cast<size_t>(o.batch) + static_cast<size_t>(k)) %
+                lines[(b * static_cast<size_t>(o.batch) +
+                       static_cast<size_t>(k)) %
                       lines.size()],
                 {});
             batch.push_back(actledger::Ledger::Prepare(std::move(rec).value()));
@@ -399,13 +406,20 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const char* v = argv[i + 1];
-    if (k == "--seconds") o.seconds = std::atof(v);
-    else if (k == "--runs") o.runs = std::atoi(v);
-    else if (k == "--batch") o.batch = std::atoi(v);
-    else if (k == "--clients") o.clients = std::atoi(v);
-    else if (k == "--proposers") o.proposers = std::atoi(v);
-    else if (k == "--idle") o.idle = std::atoi(v);
-    else if (k == "--dir") o.dir = v;
+    if (k == "--seconds")
+      o.seconds = std::atof(v);
+    else if (k == "--runs")
+      o.runs = std::atoi(v);
+    else if (k == "--batch")
+      o.batch = std::atoi(v);
+    else if (k == "--clients")
+      o.clients = std::atoi(v);
+    else if (k == "--proposers")
+      o.proposers = std::atoi(v);
+    else if (k == "--idle")
+      o.idle = std::atoi(v);
+    else if (k == "--dir")
+      o.dir = v;
     else {
       std::fprintf(stderr,
                    "usage: server_bench [--seconds S] [--runs R] [--batch B] "
@@ -429,22 +443,24 @@ int main(int argc, char** argv) {
     }
     bodies.push_back(std::move(body));
   }
-  std::printf("records: %zu generated, mean %.0f bytes; batch %d; %d ingest "
-              "clients, %d proposers, %d idle connections, %.0f s per phase, "
-              "%d runs, %u cores\n",
-              lines.size(), static_cast<double>(bytes) / lines.size(), o.batch,
-              o.clients, o.proposers, o.idle, o.seconds, o.runs,
-              std::thread::hardware_concurrency());
+  std::printf(
+      "records: %zu generated, mean %.0f bytes; batch %d; %d ingest "
+      "clients, %d proposers, %d idle connections, %.0f s per phase, "
+      "%d runs, %u cores\n",
+      lines.size(), static_cast<double>(bytes) / lines.size(), o.batch,
+      o.clients, o.proposers, o.idle, o.seconds, o.runs,
+      std::thread::hardware_concurrency());
   std::vector<RunResult> results;
   for (int run = 0; run < o.runs; ++run) {
     results.push_back(OneRun(o, run, bodies, lines));
     const RunResult& r = results.back();
-    std::printf("run %d: ingest %.0f rec/s, library %.0f rec/s, proposals "
-                "%.0f/s p50 %.2f ms p99 %.2f ms, idle ok %d/%d, RSS %.0f MB "
-                "(idle) %.0f MB (end) peak %.0f MB\n",
-                run, r.ingest_rps, r.library_rps, r.proposals_rps, r.p50_ms,
-                r.p99_ms, static_cast<int>(r.idle_ok), o.idle, r.rss_idle_mb, r.rss_end_mb,
-                r.hwm_mb);
+    std::printf(
+        "run %d: ingest %.0f rec/s, library %.0f rec/s, proposals "
+        "%.0f/s p50 %.2f ms p99 %.2f ms, idle ok %d/%d, RSS %.0f MB "
+        "(idle) %.0f MB (end) peak %.0f MB\n",
+        run, r.ingest_rps, r.library_rps, r.proposals_rps, r.p50_ms, r.p99_ms,
+        static_cast<int>(r.idle_ok), o.idle, r.rss_idle_mb, r.rss_end_mb,
+        r.hwm_mb);
     std::fflush(stdout);
   }
   auto med = [&](double RunResult::*f) {
@@ -455,25 +471,29 @@ int main(int argc, char** argv) {
   const double ingest = med(&RunResult::ingest_rps);
   const double library = med(&RunResult::library_rps);
   std::printf("\nmedian of %d runs\n", o.runs);
-  std::printf("  NDJSON ingest over HTTP   %10.0f records/s   target >= 50000   "
-              "%s\n",
-              ingest, ingest >= 50000 ? "met" : "NOT met");
-  std::printf("  library Ledger::Append    %10.0f records/s   server/library = "
-              "%.2f\n",
-              library, ingest / library);
+  std::printf(
+      "  NDJSON ingest over HTTP   %10.0f records/s   target >= 50000   "
+      "%s\n",
+      ingest, ingest >= 50000 ? "met" : "NOT met");
+  std::printf(
+      "  library Ledger::Append    %10.0f records/s   server/library = "
+      "%.2f\n",
+      library, ingest / library);
   const double props = med(&RunResult::proposals_rps);
   const double p99 = med(&RunResult::p99_ms);
-  std::printf("  proposals (%d clients)    %10.0f decisions/s target >= 10000  "
-              "%s\n",
-              o.proposers, props, props >= 10000 ? "met" : "NOT met");
-  std::printf("  proposal latency          p50 %.2f ms, p99 %.2f ms (target p99 "
-              "<= 10 ms: %s)\n",
-              med(&RunResult::p50_ms), p99, p99 <= 10 ? "met" : "NOT met");
-  std::printf("  idle connections          %.0f of %d still answering; server "
-              "RSS %.0f MB with them idle, %.0f MB at the end, peak %.0f MB\n",
-              med(&RunResult::idle_ok), o.idle,
-              med(&RunResult::rss_idle_mb), med(&RunResult::rss_end_mb),
-              med(&RunResult::hwm_mb));
+  std::printf(
+      "  proposals (%d clients)    %10.0f decisions/s target >= 10000  "
+      "%s\n",
+      o.proposers, props, props >= 10000 ? "met" : "NOT met");
+  std::printf(
+      "  proposal latency          p50 %.2f ms, p99 %.2f ms (target p99 "
+      "<= 10 ms: %s)\n",
+      med(&RunResult::p50_ms), p99, p99 <= 10 ? "met" : "NOT met");
+  std::printf(
+      "  idle connections          %.0f of %d still answering; server "
+      "RSS %.0f MB with them idle, %.0f MB at the end, peak %.0f MB\n",
+      med(&RunResult::idle_ok), o.idle, med(&RunResult::rss_idle_mb),
+      med(&RunResult::rss_end_mb), med(&RunResult::hwm_mb));
   fs::remove_all(o.dir);
   return 0;
 }

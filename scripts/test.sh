@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+[[ ${STATIC_ANALYSIS:-1} == 0 ]] || scripts/static-analysis.sh
 scripts/tsan.sh
 scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 cmake --preset asan >/dev/null

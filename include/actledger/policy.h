@@ -209,9 +209,9 @@ bool GlobMatches(std::string_view pattern, std::string_view action_type);
 
 // What Assign() looks at.
 struct RetentionFacts {
-  std::string_view action_type;   // "" when the record has none
-  std::string_view subject_type;  // "" when the record has none
-  std::string_view class_name;    // the gate class of action_type, or ""
+  std::string_view action_type = {};   // "" when the record has none
+  std::string_view subject_type = {};  // "" when the record has none
+  std::string_view class_name = {};    // the gate class of action_type, or ""
 };
 
 struct RetentionAssignment {

@@ -320,8 +320,7 @@ Status AddProofs(const Ledger& ledger, Value* view) {
   Value* timeline = view->Find("timeline");
   if (timeline == nullptr || !timeline->is_array()) return Status::Ok();
   for (Value& entry : timeline->as_array()) {
-    const uint64_t seq =
-        static_cast<uint64_t>(entry.Find("seq")->as_number());
+    const uint64_t seq = static_cast<uint64_t>(entry.Find("seq")->as_number());
     if (seq >= cp.size) {
       entry.Set("proof", Value::Null());
       entry.Set("proof_note",

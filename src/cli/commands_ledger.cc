@@ -256,6 +256,12 @@ int RunVerify(const GlobalOptions& g, const std::string& trusted_file,
     out += ",\"checkpoints\":" + std::to_string(r->checkpoints);
     out += ",\"torn_tail_bytes\":" + std::to_string(r->torn_tail_bytes);
     out += ",\"root\":\"" + merkle::ToHex(r->root) + "\"";
+    out += ",\"purged\":" + std::to_string(r->purged) + ",\"purged_ranges\":[";
+    for (size_t i = 0; i < r->purged_ranges.size(); ++i) {
+      out += (i > 0 ? ",[" : "[") + std::to_string(r->purged_ranges[i].first) +
+             "," + std::to_string(r->purged_ranges[i].second) + "]";
+    }
+    out += "]";
     out += ",\"findings\":[";
     for (size_t i = 0; i < r->findings.size(); ++i) {
       const VerifyFinding& f = r->findings[i];
@@ -268,6 +274,18 @@ int RunVerify(const GlobalOptions& g, const std::string& trusted_file,
     out += "]}\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
   } else if (r->ok()) {
+    if (r->purged > 0) {
+      // Retention purges (docs/RETENTION.md): content removed, leaves kept.
+      std::string ranges;
+      for (const auto& [first, last] : r->purged_ranges) {
+        ranges += (ranges.empty() ? "" : ", ") + std::to_string(first) +
+                  (first == last ? "" : "-" + std::to_string(last));
+      }
+      std::printf(
+          "purged: %llu records (content removed by authorized "
+          "purges, leaf hashes verified): %s\n",
+          static_cast<unsigned long long>(r->purged), ranges.c_str());
+    }
     if (r->torn_tail_bytes > 0) {
       std::printf(
           "note: the last segment ends in a torn, unacknowledged "

@@ -62,9 +62,9 @@ std::string Opt(const std::optional<int64_t>& i) {
 // The people-facing columns; csv has every indexed column.
 Table TextTable(const std::vector<index::IndexedRecord>& records) {
   Table t;
-  t.columns = {"seq",     "recorded_at", "kind",     "action_id",
-               "type",    "system",      "subject",  "amount",
-               "model",   "approval",    "decision", "outcome"};
+  t.columns = {"seq",   "recorded_at", "kind",     "action_id",
+               "type",  "system",      "subject",  "amount",
+               "model", "approval",    "decision", "outcome"};
   for (const index::IndexedRecord& r : records) {
     std::string subject;
     if (r.subject_type || r.subject_id) {
@@ -158,10 +158,9 @@ int RunQuery(const GlobalOptions& g, const QueryArgs& args) {
   }
   Result<index::QueryPage> page = o->index->Query(*filter);
   if (!page.ok()) return Fail(page.status());
-  const std::string format =
-      !args.format.empty() ? args.format
-      : isatty(fileno(stdout)) == 1 ? "table"
-                                    : "json";
+  const std::string format = !args.format.empty()          ? args.format
+                             : isatty(fileno(stdout)) == 1 ? "table"
+                                                           : "json";
   std::string out;
   if (format == "json") {
     for (const index::IndexedRecord& r : page->records) {
@@ -197,9 +196,9 @@ int RunReindex(const GlobalOptions& g) {
   if (!st.ok()) return Fail(st);
   Result<int64_t> applied = (*idx)->AppliedSeq();
   if (!applied.ok()) return Fail(applied.status());
-  const double seconds = std::chrono::duration<double>(
-                             std::chrono::steady_clock::now() - start)
-                             .count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   char buf[128];
   std::snprintf(buf, sizeof(buf), "{\"records\":%lld,\"seconds\":%.3f}\n",
                 static_cast<long long>(*applied + 1), seconds);
@@ -212,7 +211,8 @@ int RunReindex(const GlobalOptions& g) {
 void AddQueryCommands(CLI::App& app, GlobalOptions& g, Commands& commands) {
   auto args = std::make_shared<QueryArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "query", "Records matching filters, from the query index (docs/INDEX.md)");
+      "query",
+      "Records matching filters, from the query index (docs/INDEX.md)");
   cmd->add_option("--format", args->format,
                   "table (default on a terminal), json (NDJSON of the stored "
                   "records; default otherwise) or csv")
@@ -240,8 +240,9 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, Commands& commands) {
       {"min-amount", "Smallest amount (decimal, inclusive)"},
       {"max-amount", "Largest amount (decimal, inclusive)"},
       {"currency", "Currency code"},
-      {"kind", "Record kind (action, proposal, approval, outcome, ...); may "
-               "repeat"},
+      {"kind",
+       "Record kind (action, proposal, approval, outcome, ...); may "
+       "repeat"},
       {"action-id", "Action id"},
       {"limit", "Records per page (default 100, at most 10000)"},
       {"cursor", "Continue after the page that printed this cursor"},

@@ -40,8 +40,8 @@ void AddServeCommands(CLI::App& app, GlobalOptions& g, Commands& commands) {
   auto* cert = serve->add_option("--tls-cert", f->tls_cert,
                                  "PEM certificate chain: serve HTTPS");
   auto* key = serve->add_option("--tls-key", f->tls_key, "PEM private key");
-  auto* threads =
-      serve->add_option("--threads", f->threads, "I/O threads (default: cores)");
+  auto* threads = serve->add_option("--threads", f->threads,
+                                    "I/O threads (default: cores)");
   auto* max_conn = serve->add_option(
       "--max-connections", f->max_connections,
       "Open connections beyond which new ones get 503 (default 10000)");
@@ -61,8 +61,8 @@ void AddServeCommands(CLI::App& app, GlobalOptions& g, Commands& commands) {
   auto* max_waiters = serve->add_option(
       "--max-waiters", f->max_waiters,
       "Long polls parked at once; more answer at once (default 10000)");
-  auto* max_wait = serve->add_option(
-      "--max-wait", f->max_wait, "Largest ?wait= in seconds (default 300)");
+  auto* max_wait = serve->add_option("--max-wait", f->max_wait,
+                                     "Largest ?wait= in seconds (default 300)");
   auto* read_timeout = serve->add_option(
       "--read-timeout-ms", f->read_timeout_ms,
       "Time allowed to receive a request once it starts (default 15000)");
@@ -79,59 +79,48 @@ void AddServeCommands(CLI::App& app, GlobalOptions& g, Commands& commands) {
       "--strict", f->strict,
       "Reject records with missing seven-field parts instead of listing them");
 
-  commands.push_back({serve, [&app, &g, o, config, f, listen, cert, key,
-                              threads, max_conn, max_header, max_record,
-                              max_batch, max_queue, max_waiters, max_wait,
-                              read_timeout, idle_timeout, grace, access_log,
-                              strict]() -> int {
-                        if (!config->empty()) {
-                          Status st = server::LoadServerConfig(*config, o.get());
-                          if (!st.ok()) return Fail(st);
-                        }
-                        // --data or $ACTLEDGER_DATA beat the file.
-                        if (app.get_option("--data")->count() > 0 ||
-                            std::getenv("ACTLEDGER_DATA") != nullptr ||
-                            config->empty()) {
-                          o->data_dir = g.data_dir;
-                        }
-                        if (listen->count()) o->listen = f->listen;
-                        if (cert->count()) o->tls_cert = f->tls_cert;
-                        if (key->count()) o->tls_key = f->tls_key;
-                        if (threads->count()) o->threads = f->threads;
-                        if (max_conn->count())
-                          o->max_connections = f->max_connections;
-                        if (max_header->count())
-                          o->max_header_bytes = f->max_header_bytes;
-                        if (max_record->count())
-                          o->max_record_bytes = f->max_record_bytes;
-                        if (max_batch->count())
-                          o->max_batch_bytes = f->max_batch_bytes;
-                        if (max_queue->count())
-                          o->max_queue_bytes = f->max_queue_bytes;
-                        if (max_waiters->count())
-                          o->max_waiters = f->max_waiters;
-                        if (max_wait->count()) o->max_wait_seconds = f->max_wait;
-                        if (read_timeout->count())
-                          o->read_timeout_ms = f->read_timeout_ms;
-                        if (idle_timeout->count())
-                          o->idle_timeout_ms = f->idle_timeout_ms;
-                        if (grace->count())
-                          o->shutdown_grace_ms = f->shutdown_grace_ms;
-                        if (access_log->count()) o->access_log = f->access_log;
-                        if (strict->count()) o->strict = true;
-                        Status st = server::RunServer(
-                            *o, [&](const std::string& url) {
-                              // One line; tests and scripts read the address
-                              // from it.
-                              std::printf(
-                                  "actledger serve: listening on %s (data "
-                                  "%s)\n",
-                                  url.c_str(), o->data_dir.c_str());
-                              std::fflush(stdout);
-                            });
-                        if (!st.ok()) return Fail(st);
-                        return 0;
-                      }});
+  commands.push_back(
+      {serve,
+       [&app, &g, o, config, f, listen, cert, key, threads, max_conn,
+        max_header, max_record, max_batch, max_queue, max_waiters, max_wait,
+        read_timeout, idle_timeout, grace, access_log, strict]() -> int {
+         if (!config->empty()) {
+           Status st = server::LoadServerConfig(*config, o.get());
+           if (!st.ok()) return Fail(st);
+         }
+         // --data or $ACTLEDGER_DATA beat the file.
+         if (app.get_option("--data")->count() > 0 ||
+             std::getenv("ACTLEDGER_DATA") != nullptr || config->empty()) {
+           o->data_dir = g.data_dir;
+         }
+         if (listen->count()) o->listen = f->listen;
+         if (cert->count()) o->tls_cert = f->tls_cert;
+         if (key->count()) o->tls_key = f->tls_key;
+         if (threads->count()) o->threads = f->threads;
+         if (max_conn->count()) o->max_connections = f->max_connections;
+         if (max_header->count()) o->max_header_bytes = f->max_header_bytes;
+         if (max_record->count()) o->max_record_bytes = f->max_record_bytes;
+         if (max_batch->count()) o->max_batch_bytes = f->max_batch_bytes;
+         if (max_queue->count()) o->max_queue_bytes = f->max_queue_bytes;
+         if (max_waiters->count()) o->max_waiters = f->max_waiters;
+         if (max_wait->count()) o->max_wait_seconds = f->max_wait;
+         if (read_timeout->count()) o->read_timeout_ms = f->read_timeout_ms;
+         if (idle_timeout->count()) o->idle_timeout_ms = f->idle_timeout_ms;
+         if (grace->count()) o->shutdown_grace_ms = f->shutdown_grace_ms;
+         if (access_log->count()) o->access_log = f->access_log;
+         if (strict->count()) o->strict = true;
+         Status st = server::RunServer(*o, [&](const std::string& url) {
+           // One line; tests and scripts read the address
+           // from it.
+           std::printf(
+               "actledger serve: listening on %s (data "
+               "%s)\n",
+               url.c_str(), o->data_dir.c_str());
+           std::fflush(stdout);
+         });
+         if (!st.ok()) return Fail(st);
+         return 0;
+       }});
 }
 
 }  // namespace actledger::cli

@@ -48,7 +48,7 @@ Result<Ed25519KeyPair> GenerateEd25519() {
 Result<Ed25519KeyPair> Ed25519FromSeed(const Ed25519Seed& seed) {
   PkeyPtr pkey = PrivateKeyFromSeed(seed);
   if (pkey == nullptr) return Internal("cannot load Ed25519 private key");
-  Ed25519KeyPair key;
+  Ed25519KeyPair key{};
   key.seed = seed;
   size_t len = key.public_key.size();
   if (EVP_PKEY_get_raw_public_key(pkey.get(), key.public_key.data(), &len) !=

@@ -64,9 +64,9 @@ Result<std::unique_ptr<Gate>> Gate::Open(Ledger* ledger) {
 }
 
 Result<StagedWrite> Gate::StageSystem(StagedWrite::Op op, RecordKind kind,
-                                     const std::string& actor, Value body,
-                                     const std::string& envelope_key,
-                                     const std::string& envelope_value) {
+                                      const std::string& actor, Value body,
+                                      const std::string& envelope_key,
+                                      const std::string& envelope_value) {
   StagedWrite w;
   w.op = op;
   w.actor = actor;
@@ -288,8 +288,9 @@ Result<StagedWrite> Gate::StageRevokeRole(const std::string& actor,
   ACTLEDGER_ASSIGN_OR_RETURN(
       StagedWrite w,
       StageKey(StagedWrite::Op::kRevokeRole, actor, std::move(key)));
-  ACTLEDGER_RETURN_IF_ERROR(Reserve(w, "r:" + principal + "\n" + role,
-                                    "a revocation of " + principal + "'s role"));
+  ACTLEDGER_RETURN_IF_ERROR(
+      Reserve(w, "r:" + principal + "\n" + role,
+              "a revocation of " + principal + "'s role"));
   return w;
 }
 
@@ -431,12 +432,11 @@ Result<StagedWrite> Gate::StagePropose(const std::string& actor,
   record_view.Set("gate", gate);
   const state::RecordFacts gate_facts = state::FactsOf(record_view);
   ACTLEDGER_ASSIGN_OR_RETURN(
-      StagedWrite w, StageSystem(StagedWrite::Op::kPropose,
-                                 RecordKind::kProposal, actor,
-                                 std::move(proposal.body), "gate",
-                                 json::Canonical(gate)));
-  ACTLEDGER_RETURN_IF_ERROR(Reserve(w, "p:" + d.action_id,
-                                    "a proposal of action " + d.action_id));
+      StagedWrite w,
+      StageSystem(StagedWrite::Op::kPropose, RecordKind::kProposal, actor,
+                  std::move(proposal.body), "gate", json::Canonical(gate)));
+  ACTLEDGER_RETURN_IF_ERROR(
+      Reserve(w, "p:" + d.action_id, "a proposal of action " + d.action_id));
   w.facts.has_gate = true;
   w.facts.decision = gate_facts.decision;
   w.facts.tier = gate_facts.tier;
@@ -509,8 +509,9 @@ Result<StagedWrite> Gate::StageDecide(const std::string& actor,
   body.Set("action_id", Value::String(action_id));
   body.Set("approval", std::move(ap));
   ACTLEDGER_ASSIGN_OR_RETURN(
-      StagedWrite w, StageSystem(StagedWrite::Op::kDecide,
-                                 RecordKind::kApproval, actor, std::move(body)));
+      StagedWrite w,
+      StageSystem(StagedWrite::Op::kDecide, RecordKind::kApproval, actor,
+                  std::move(body)));
   ACTLEDGER_RETURN_IF_ERROR(
       Reserve(w, "d:" + action_id, "a decision on action " + action_id));
   return w;
@@ -544,9 +545,9 @@ Result<StagedWrite> Gate::StageOutcome(const std::string& actor,
       violation = "executed although the policy denied it";
     }
   }
-  std::string violation_json =
-      violation.has_value() ? json::Canonical(Value::String(*violation))
-                            : "null";
+  std::string violation_json = violation.has_value()
+                                   ? json::Canonical(Value::String(*violation))
+                                   : "null";
   std::vector<std::string> missing = std::move(outcome.missing);
   ACTLEDGER_ASSIGN_OR_RETURN(
       StagedWrite w,

@@ -133,9 +133,9 @@ Result<QueryFilter> ParseQueryFilter(
       }
       f.after_seq = n;
     } else {
-      auto it = std::find_if(
-          std::begin(kTextFilters), std::end(kTextFilters),
-          [&](const TextFilter& t) { return name == t.name; });
+      auto it =
+          std::find_if(std::begin(kTextFilters), std::end(kTextFilters),
+                       [&](const TextFilter& t) { return name == t.name; });
       if (it == std::end(kTextFilters)) return bad("unknown filter");
       f.*(it->member) = value;
     }

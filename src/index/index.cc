@@ -155,8 +155,7 @@ bool Contributes(From from, std::string_view kind, const Row& row) {
     case From::kOutcomeRec:
       return kind == "outcome";
     case From::kOutcomeField:
-      return row[kOutcomeStatus].type != Cell::Type::kNull ||
-             kind == "outcome";
+      return row[kOutcomeStatus].type != Cell::Type::kNull || kind == "outcome";
   }
   return false;
 }
@@ -219,8 +218,7 @@ class Stmt {
 
   Status Prepare(sqlite3* db, const std::string& sql) {
     db_ = db;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) !=
-        SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) {
       stmt_ = nullptr;
       return SqlError(db, "prepare");
     }
@@ -303,9 +301,8 @@ void GlobFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
   }
   sqlite3_result_int(ctx, g->Matches(type));
   // Cached for the statement's next rows (SQLite may drop it any time).
-  sqlite3_set_auxdata(ctx, 0, new policy::Glob(*std::move(g)), [](void* x) {
-    delete static_cast<policy::Glob*>(x);
-  });
+  sqlite3_set_auxdata(ctx, 0, new policy::Glob(*std::move(g)),
+                      [](void* x) { delete static_cast<policy::Glob*>(x); });
 }
 
 // actledger_dec_cmp(a, b): -1, 0, 1 comparing decimal texts exactly; NULL
@@ -339,8 +336,7 @@ std::string GlobPrefix(const std::string& pattern) {
 
 // Smallest string greater than every string that starts with `prefix`.
 std::string PrefixUpperBound(std::string prefix) {
-  while (!prefix.empty() &&
-         static_cast<unsigned char>(prefix.back()) == 0xff) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) {
     prefix.pop_back();
   }
   if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
@@ -380,14 +376,15 @@ struct Where {
 // stored value has them, exact on the decimal text where it does not.
 void AmountBound(Where* w, const std::string& bound, bool is_min) {
   const char* op = is_min ? ">=" : "<=";
-  std::optional<int64_t> micros = DecimalToMicros(
-      bound, is_min ? Rounding::kCeil : Rounding::kFloor);
+  std::optional<int64_t> micros =
+      DecimalToMicros(bound, is_min ? Rounding::kCeil : Rounding::kFloor);
   std::string clause = "(";
   if (micros.has_value()) {
     clause += std::string("amount_micros ") + op + " ? OR ";
     w->Arg(*micros);
   }
-  clause += std::string("(") + (micros.has_value() ? "amount_micros IS NULL AND " : "") +
+  clause += std::string("(") +
+            (micros.has_value() ? "amount_micros IS NULL AND " : "") +
             "amount_value IS NOT NULL AND actledger_dec_cmp(amount_value, ?) " +
             op + " 0))";
   w->Arg(bound);
@@ -413,8 +410,9 @@ Where BuildWhere(const QueryFilter& f, bool paged) {
         any += "action_type = ?";
         w.Arg(t);
       } else if (!prefix.empty()) {
-        any += "(action_type >= ? AND action_type < ? AND "
-               "actledger_glob(?, action_type))";
+        any +=
+            "(action_type >= ? AND action_type < ? AND "
+            "actledger_glob(?, action_type))";
         w.Arg(prefix);
         w.Arg(PrefixUpperBound(prefix));
         w.Arg(t);
@@ -612,8 +610,8 @@ Result<std::unique_ptr<Index>> Index::Open(const std::string& dir) {
     sqlite3_busy_timeout(db, 60000);
     sqlite3_extended_result_codes(db, 1);
     Status st = index->CreateSchema();
-    Result<int64_t> version = st.ok() ? ReadMeta(db, "schema_version")
-                                      : Result<int64_t>(st);
+    Result<int64_t> version =
+        st.ok() ? ReadMeta(db, "schema_version") : Result<int64_t>(st);
     const bool corrupt = !st.ok() || !version.ok()
                              ? IsCorruption(sqlite3_extended_errcode(db))
                              : false;
@@ -632,8 +630,8 @@ Result<std::unique_ptr<Index>> Index::Open(const std::string& dir) {
     for (const char* suffix : {"", "-wal", "-shm"}) {
       const std::string p = index->path_ + suffix;
       if (::unlink(p.c_str()) != 0 && errno != ENOENT) {
-        return IoError(p + ": cannot remove the unusable index: " +
-                       std::strerror(errno));
+        return IoError(
+            p + ": cannot remove the unusable index: " + std::strerror(errno));
       }
     }
   }

@@ -92,10 +92,10 @@ struct IndexedRecord {
   std::optional<int64_t> occurred_at_us;
   std::optional<std::string> trigger_type, trigger_source, action_type, system,
       target, subject_type, subject_id, model_provider, model_name,
-      model_version, prompt_template_id, prompt_template_version,
-      approval_mode, approver, approver_role, rule_id, rule_version, decision,
-      gate_tier, policy_version, outcome_status, violation, environment,
-      job_id, app_version, amount_value;
+      model_version, prompt_template_id, prompt_template_version, approval_mode,
+      approver, approver_role, rule_id, rule_version, decision, gate_tier,
+      policy_version, outcome_status, violation, environment, job_id,
+      app_version, amount_value;
   std::optional<int64_t> amount_micros;
   std::optional<std::string> currency, retention_regime, retention_until;
   uint32_t present = 0;

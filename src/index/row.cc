@@ -318,7 +318,8 @@ Status RowExtractor::Extract(std::string& leaf, uint64_t expected_seq,
       }
       // docs/INDEX.md: the approval mode a gate decision implies.
       if (decision == "allow") {
-        SetText(row, kApprovalMode, std::string_view(rule_id ? "rule" : "none"));
+        SetText(row, kApprovalMode,
+                std::string_view(rule_id ? "rule" : "none"));
       } else if (decision == "pending_approval") {
         SetText(row, kApprovalMode, std::string_view("human"));
       } else if (decision == "deny") {

@@ -118,10 +118,10 @@ struct Hold {
 };
 
 struct HoldRequest {
-  std::string subject;  // "TYPE:ID"
-  std::string action_id;
-  std::string from, to;  // RFC 3339 UTC
-  std::string reason;
+  std::string subject = {};  // "TYPE:ID"
+  std::string action_id = {};
+  std::string from = {}, to = {};  // RFC 3339 UTC
+  std::string reason = {};
 };
 
 // Every hold ever placed, in seq order, with its release if any.

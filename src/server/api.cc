@@ -25,8 +25,7 @@ namespace asio = boost::asio;
 using json::Value;
 using Clock = std::chrono::steady_clock;
 
-const char* const kStandardRoles[] = {"writer", "approver", "auditor",
-                                      "admin"};
+const char* const kStandardRoles[] = {"writer", "approver", "auditor", "admin"};
 
 std::string Sha256Hex(std::string_view data) {
   crypto::Digest d = crypto::Sha256(data);
@@ -34,22 +33,12 @@ std::string Sha256Hex(std::string_view data) {
       std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
 }
 
-// Equal-length comparison whose time does not depend on where the inputs
-// differ.
-bool ConstantTimeEqual(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  }
-  return diff == 0;
-}
-
 Value Num(uint64_t n) { return Value::Number(static_cast<double>(n)); }
 
 Value HashArray(const std::vector<merkle::Hash>& path) {
   Value::Array a;
-  for (const merkle::Hash& h : path) a.push_back(Value::String(merkle::ToHex(h)));
+  for (const merkle::Hash& h : path)
+    a.push_back(Value::String(merkle::ToHex(h)));
   return Value::MakeArray(std::move(a));
 }
 
@@ -131,12 +120,12 @@ Status RequireMediaType(const HttpRequest& r,
   for (std::string_view a : allowed) {
     list += (list.empty() ? "" : ", ") + std::string(a);
   }
-  return Status(StatusCode::kInvalidArgument,
-                "Content-Type " +
-                    (r.content_type.empty() ? std::string("(none)")
-                                            : r.content_type) +
-                    " is not accepted here; use " + list,
-                "Content-Type");
+  return Status(
+      StatusCode::kInvalidArgument,
+      "Content-Type " +
+          (r.content_type.empty() ? std::string("(none)") : r.content_type) +
+          " is not accepted here; use " + list,
+      "Content-Type");
 }
 
 HttpResponse UnsupportedMediaType(const Status& st) {
@@ -185,8 +174,7 @@ struct Api::PendingAppend {
   size_t bytes = 0;
   Clock::time_point queued;
   // Runs once the state has the records, or the append failed.
-  std::function<void(Result<std::vector<Receipt>>&, gate::StagedWrite*)>
-      finish;
+  std::function<void(Result<std::vector<Receipt>>&, gate::StagedWrite*)> finish;
 };
 
 struct Api::Waiter {
@@ -284,13 +272,13 @@ void Api::Handle(HttpRequest request, Respond respond) {
       line.Set("path", Value::String(path));
       line.Set("route", Value::String(*route));
       line.Set("status", Value::Number(r.status));
-      line.Set("principal", principal->empty() ? Value::Null()
-                                               : Value::String(*principal));
+      line.Set("principal",
+               principal->empty() ? Value::Null() : Value::String(*principal));
       line.Set("bytes_in", Num(bytes_in));
       line.Set("bytes_out", Num(r.body.size()));
-      line.Set("ms", Value::Number(
-                         static_cast<double>(static_cast<int64_t>(seconds * 1e6)) /
-                         1e3));
+      line.Set("ms", Value::Number(static_cast<double>(
+                                       static_cast<int64_t>(seconds * 1e6)) /
+                                   1e3));
       log_->Write(json::Canonical(line));
     }
     respond(std::move(r));
@@ -366,11 +354,11 @@ void Api::Handle(HttpRequest request, Respond respond) {
     for (const char* x : match->methods) {
       allow += (allow.empty() ? "" : ", ") + std::string(x);
     }
-    HttpResponse r = ErrorResponse(
-        405, Status(StatusCode::kInvalidArgument,
-                    m + " is not allowed on " + match->pattern + " (allowed: " +
-                        allow + ")",
-                    "method"));
+    HttpResponse r =
+        ErrorResponse(405, Status(StatusCode::kInvalidArgument,
+                                  m + " is not allowed on " + match->pattern +
+                                      " (allowed: " + allow + ")",
+                                  "method"));
     r.headers.emplace_back("Allow", allow);
     return done(std::move(r));
   }
@@ -399,8 +387,8 @@ void Api::Dispatch(const HttpRequest& r, const Identity& who,
   // standard ones) are approvers of that class.
   bool approverish = who.Has("approver");
   for (const std::string& role : who.roles) {
-    if (std::find(std::begin(kStandardRoles), std::end(kStandardRoles),
-                  role) == std::end(kStandardRoles)) {
+    if (std::find(std::begin(kStandardRoles), std::end(kStandardRoles), role) ==
+        std::end(kStandardRoles)) {
       approverish = true;
     }
   }
@@ -414,9 +402,9 @@ void Api::Dispatch(const HttpRequest& r, const Identity& who,
     for (const char* role : any) {
       list += (list.empty() ? "" : " or ") + std::string(role);
     }
-    respond(ErrorResponse(PermissionDenied(
-        who.principal + " may not call " + route + ": it needs the role " +
-        list)));
+    respond(
+        ErrorResponse(PermissionDenied(who.principal + " may not call " +
+                                       route + ": it needs the role " + list)));
     return false;
   };
 
@@ -480,8 +468,7 @@ void Api::Dispatch(const HttpRequest& r, const Identity& who,
     }
     for (const auto& [k, v] : body->as_object()) {
       if (k != "principal") {
-        return respond(
-            ErrorResponse(InvalidArgument("unknown member", k)));
+        return respond(ErrorResponse(InvalidArgument("unknown member", k)));
       }
     }
     const std::string principal = p->as_string();
@@ -554,12 +541,12 @@ void Api::Dispatch(const HttpRequest& r, const Identity& who,
         [this, principal, grant](gate::StagedWrite&, const Receipt& rc) {
           std::lock_guard<std::mutex> lock(gate_mu_);
           Result<std::vector<std::string>> roles = gate_->RolesOf(principal);
-          return Json(grant ? 201 : 200,
-                      Value::MakeObject(
-                          {{"principal", Value::String(principal)},
-                           {"roles", roles.ok() ? StringArray(*roles)
-                                                : Value::MakeArray()},
-                           {"seq", Num(rc.seq)}}));
+          return Json(
+              grant ? 201 : 200,
+              Value::MakeObject({{"principal", Value::String(principal)},
+                                 {"roles", roles.ok() ? StringArray(*roles)
+                                                      : Value::MakeArray()},
+                                 {"seq", Num(rc.seq)}}));
         },
         respond);
   } else if (route == "GET /v1/policy") {
@@ -577,9 +564,9 @@ void Api::Dispatch(const HttpRequest& r, const Identity& who,
     respond(std::move(out));
   } else if (route == "POST /v1/policy") {
     if (!require({"admin"})) return;
-    if (Status st = RequireMediaType(
-            r, {"application/yaml", "application/x-yaml", "text/yaml",
-                "text/x-yaml", "text/plain"});
+    if (Status st =
+            RequireMediaType(r, {"application/yaml", "application/x-yaml",
+                                 "text/yaml", "text/x-yaml", "text/plain"});
         !st.ok()) {
       return respond(UnsupportedMediaType(st));
     }
@@ -593,13 +580,13 @@ void Api::Dispatch(const HttpRequest& r, const Identity& who,
           return gate_->StageActivatePolicy(actor, *text, name);
         },
         [actor = who.principal](gate::StagedWrite& w, const Receipt& rc) {
-          return Json(201, Value::MakeObject(
-                               {{"seq", Num(rc.seq)},
-                                {"policy", Value::String(w.facts.policy_name)},
-                                {"version",
-                                 Value::String(w.facts.policy_version_name)},
-                                {"sha256", Value::String(w.facts.policy_sha256)},
-                                {"activated_by", Value::String(actor)}}));
+          return Json(
+              201, Value::MakeObject(
+                       {{"seq", Num(rc.seq)},
+                        {"policy", Value::String(w.facts.policy_name)},
+                        {"version", Value::String(w.facts.policy_version_name)},
+                        {"sha256", Value::String(w.facts.policy_sha256)},
+                        {"activated_by", Value::String(actor)}}));
         },
         respond);
   } else {
@@ -607,7 +594,8 @@ void Api::Dispatch(const HttpRequest& r, const Identity& who,
   }
 }
 
-// --- Appending ----------------------------------------------------------------
+// --- Appending
+// ----------------------------------------------------------------
 
 bool Api::ReserveQueue(size_t bytes) {
   const uint64_t before = metrics_->inflight_bytes.fetch_add(bytes);
@@ -780,7 +768,8 @@ void Api::GateWrite(
   Submit(std::move(p), std::move(batch), who.principal);
 }
 
-// --- Records ------------------------------------------------------------------
+// --- Records
+// ------------------------------------------------------------------
 
 void Api::PostRecords(const HttpRequest& r, const Identity& who,
                       const Respond& respond) {
@@ -858,8 +847,8 @@ void Api::GetRecord(const HttpRequest& r, const std::string& seq_text,
   if (!seq.ok()) return respond(ErrorResponse(seq.status()));
   Result<std::optional<std::string>> proof = Param(r.params, "proof");
   if (!proof.ok()) return respond(ErrorResponse(proof.status()));
-  const bool with_proof = proof->has_value() && **proof != "0" &&
-                          **proof != "false";
+  const bool with_proof =
+      proof->has_value() && **proof != "0" && **proof != "false";
   if (*seq >= ledger_->size()) {
     return respond(ErrorResponse(
         NotFound("no record " + std::to_string(*seq) + " (the ledger holds " +
@@ -942,8 +931,8 @@ void Api::GetInclusion(const HttpRequest& r, const Respond& respond) {
       ledger_->ProveInclusion(**seq, size->value_or(ledger_->size()));
   if (!p.ok()) {
     Status st = p.status();
-    return respond(ErrorResponse(
-        Status(st.code(), st.message(), st.field().empty() ? "seq" : st.field())));
+    return respond(ErrorResponse(Status(
+        st.code(), st.message(), st.field().empty() ? "seq" : st.field())));
   }
   Value v = Value::MakeObject();
   v.Set("leaf_index", Num(p->leaf_index));
@@ -960,8 +949,8 @@ void Api::GetConsistency(const HttpRequest& r, const Respond& respond) {
   Result<std::optional<uint64_t>> to = UintParam(r.params, "to");
   if (!to.ok()) return respond(ErrorResponse(to.status()));
   if (!from->has_value()) {
-    return respond(ErrorResponse(
-        InvalidArgument("required: the old tree size", "from")));
+    return respond(
+        ErrorResponse(InvalidArgument("required: the old tree size", "from")));
   }
   Result<ConsistencyProofResult> p =
       ledger_->ProveConsistency(**from, to->value_or(ledger_->size()));
@@ -975,7 +964,8 @@ void Api::GetConsistency(const HttpRequest& r, const Respond& respond) {
   respond(Json(200, v));
 }
 
-// --- The gate -------------------------------------------------------------------
+// --- The gate
+// -------------------------------------------------------------------
 
 void Api::PostAction(const HttpRequest& r, const Identity& who,
                      const Respond& respond) {
@@ -1007,10 +997,9 @@ void Api::GetAction(const HttpRequest& r, const std::string& action_id,
   if (!wait.ok()) return respond(ErrorResponse(wait.status()));
   const uint64_t wait_s = wait->value_or(0);
   if (wait_s > options_.max_wait_seconds) {
-    return respond(ErrorResponse(
-        InvalidArgument("at most " + std::to_string(options_.max_wait_seconds) +
-                            " seconds",
-                        "wait")));
+    return respond(ErrorResponse(InvalidArgument(
+        "at most " + std::to_string(options_.max_wait_seconds) + " seconds",
+        "wait")));
   }
   std::unique_lock<std::mutex> lock(gate_mu_);
   Result<Value> view = gate_->ActionView(action_id);
@@ -1018,8 +1007,7 @@ void Api::GetAction(const HttpRequest& r, const std::string& action_id,
     lock.unlock();
     return respond(ErrorResponse(view.status()));
   }
-  const bool pending =
-      view->Find("status")->as_string() == "pending_approval";
+  const bool pending = view->Find("status")->as_string() == "pending_approval";
   if (!pending || wait_s == 0) {
     lock.unlock();
     return respond(Json(200, *view));
@@ -1084,8 +1072,8 @@ void Api::PostOutcome(const HttpRequest& r, const Identity& who,
   }
   if (r.body.size() > options_.max_record_bytes) {
     return respond(ErrorResponse(ResourceExhausted(
-        "over the record limit of " + std::to_string(options_.max_record_bytes) +
-            " bytes",
+        "over the record limit of " +
+            std::to_string(options_.max_record_bytes) + " bytes",
         "body")));
   }
   Result<Value> parsed = ParseObject(r.body, "outcome");
@@ -1182,7 +1170,8 @@ void Api::PostApproval(const HttpRequest& r, const Identity& who,
   }
   const Value* reason_v = body->Find("reason");
   if (reason_v != nullptr && !reason_v->is_string()) {
-    return respond(ErrorResponse(InvalidArgument("must be a string", "reason")));
+    return respond(
+        ErrorResponse(InvalidArgument("must be a string", "reason")));
   }
   const bool approve = d->as_string() == "approve";
   const std::string reason = reason_v ? reason_v->as_string() : "";
@@ -1193,20 +1182,20 @@ void Api::PostApproval(const HttpRequest& r, const Identity& who,
       },
       [action_id, approve, actor = who.principal](gate::StagedWrite&,
                                                   const Receipt& rc) {
-        return Json(201,
-                    Value::MakeObject(
-                        {{"seq", Num(rc.seq)},
-                         {"action_id", Value::String(action_id)},
-                         {"decision", Value::String(approve ? "approve"
-                                                            : "reject")},
-                         {"approver", Value::String(actor)},
-                         {"leaf_hash",
-                          Value::String(merkle::ToHex(rc.leaf_hash))}}));
+        return Json(
+            201,
+            Value::MakeObject(
+                {{"seq", Num(rc.seq)},
+                 {"action_id", Value::String(action_id)},
+                 {"decision", Value::String(approve ? "approve" : "reject")},
+                 {"approver", Value::String(actor)},
+                 {"leaf_hash", Value::String(merkle::ToHex(rc.leaf_hash))}}));
       },
       respond);
 }
 
-// --- Queries, reports, metrics --------------------------------------------------
+// --- Queries, reports, metrics
+// --------------------------------------------------
 
 void Api::Blocking(std::function<HttpResponse()> fn, const Respond& respond) {
   asio::post(*blocking_, [fn = std::move(fn), respond] { respond(fn()); });
@@ -1249,12 +1238,13 @@ void Api::GetReport(const HttpRequest& r, const std::string& name,
   if (std::find(names.begin(), names.end(), name) == names.end()) {
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    return respond(
-        ErrorResponse(NotFound("no report " + name + " (reports: " + list + ")")));
+    return respond(ErrorResponse(
+        NotFound("no report " + name + " (reports: " + list + ")")));
   }
   Result<report::ReportOptions> opts = report::ParseReportOptions(r.params);
   if (!opts.ok()) return respond(ErrorResponse(opts.status()));
-  auto shared = std::make_shared<report::ReportOptions>(std::move(opts).value());
+  auto shared =
+      std::make_shared<report::ReportOptions>(std::move(opts).value());
   Blocking(
       [this, shared, name]() -> HttpResponse {
         Result<std::unique_ptr<index::Index>> idx =
@@ -1312,9 +1302,10 @@ void Api::GetMetrics(const Respond& respond) {
   std::string out;
   metrics_->Render(&out);
   const uint64_t size = ledger_->size();
-  out += "# HELP actledger_ledger_records Records in the ledger.\n"
-         "# TYPE actledger_ledger_records gauge\nactledger_ledger_records " +
-         std::to_string(size) + "\n";
+  out +=
+      "# HELP actledger_ledger_records Records in the ledger.\n"
+      "# TYPE actledger_ledger_records gauge\nactledger_ledger_records " +
+      std::to_string(size) + "\n";
   uint64_t pending = 0;
   {
     std::lock_guard<std::mutex> lock(gate_mu_);
@@ -1327,18 +1318,20 @@ void Api::GetMetrics(const Respond& respond) {
       }
     }
   }
-  out += "# HELP actledger_pending_approvals Proposals waiting for a human.\n"
-         "# TYPE actledger_pending_approvals gauge\n"
-         "actledger_pending_approvals " +
-         std::to_string(pending) + "\n";
+  out +=
+      "# HELP actledger_pending_approvals Proposals waiting for a human.\n"
+      "# TYPE actledger_pending_approvals gauge\n"
+      "actledger_pending_approvals " +
+      std::to_string(pending) + "\n";
   if (indexer_ != nullptr) {
     const int64_t applied = indexer_->applied.load();
     const uint64_t lag =
         size - std::min<uint64_t>(size, static_cast<uint64_t>(applied + 1));
-    out += "# HELP actledger_index_lag_records Records not yet in the query "
-           "index.\n# TYPE actledger_index_lag_records gauge\n"
-           "actledger_index_lag_records " +
-           std::to_string(lag) + "\n";
+    out +=
+        "# HELP actledger_index_lag_records Records not yet in the query "
+        "index.\n# TYPE actledger_index_lag_records gauge\n"
+        "actledger_index_lag_records " +
+        std::to_string(lag) + "\n";
   }
   Result<std::string> note = ledger_->LatestCheckpoint();
   uint64_t cp_size = 0;
@@ -1349,14 +1342,16 @@ void Api::GetMetrics(const Respond& respond) {
   {
     std::lock_guard<std::mutex> lock(checkpoint_mu_);
     const auto now = Clock::now();
-    if (cp_size != last_checkpoint_size_ || last_checkpoint_seen_ == Clock::time_point()) {
+    if (cp_size != last_checkpoint_size_ ||
+        last_checkpoint_seen_ == Clock::time_point()) {
       last_checkpoint_size_ = cp_size;
       last_checkpoint_seen_ = now;
     }
-    out += "# HELP actledger_checkpoint_size Tree size of the latest signed "
-           "checkpoint.\n# TYPE actledger_checkpoint_size gauge\n"
-           "actledger_checkpoint_size " +
-           std::to_string(cp_size) + "\n";
+    out +=
+        "# HELP actledger_checkpoint_size Tree size of the latest signed "
+        "checkpoint.\n# TYPE actledger_checkpoint_size gauge\n"
+        "actledger_checkpoint_size " +
+        std::to_string(cp_size) + "\n";
     const double age =
         cp_size >= size
             ? 0.0
@@ -1364,12 +1359,13 @@ void Api::GetMetrics(const Respond& respond) {
                   .count();
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.3f", age);
-    out += "# HELP actledger_checkpoint_age_seconds How long records have "
-           "waited unsigned: time since the latest checkpoint was first "
-           "seen, 0 when it covers every record.\n"
-           "# TYPE actledger_checkpoint_age_seconds gauge\n"
-           "actledger_checkpoint_age_seconds " +
-           std::string(buf) + "\n";
+    out +=
+        "# HELP actledger_checkpoint_age_seconds How long records have "
+        "waited unsigned: time since the latest checkpoint was first "
+        "seen, 0 when it covers every record.\n"
+        "# TYPE actledger_checkpoint_age_seconds gauge\n"
+        "actledger_checkpoint_age_seconds " +
+        std::string(buf) + "\n";
   }
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";

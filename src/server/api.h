@@ -107,11 +107,10 @@ class Api {
   void GetReport(const HttpRequest& r, const std::string& name,
                  const Respond& respond);
   void GetMetrics(const Respond& respond);
-  void GateWrite(const Identity& who,
-                 std::function<Result<gate::StagedWrite>()> stage,
-                 std::function<HttpResponse(gate::StagedWrite&, const Receipt&)>
-                     render,
-                 const Respond& respond);
+  void GateWrite(
+      const Identity& who, std::function<Result<gate::StagedWrite>()> stage,
+      std::function<HttpResponse(gate::StagedWrite&, const Receipt&)> render,
+      const Respond& respond);
   // Runs `fn` on the blocking pool and responds with what it returns.
   void Blocking(std::function<HttpResponse()> fn, const Respond& respond);
   // A checkpoint note covering at least `size` records (signed now if the
@@ -132,8 +131,8 @@ class Api {
   std::unordered_map<std::string, Identity> auth_cache_;  // by token SHA-256
 
   std::mutex done_mu_;
-  std::vector<std::pair<std::shared_ptr<PendingAppend>,
-                        Result<std::vector<Receipt>>>>
+  std::vector<
+      std::pair<std::shared_ptr<PendingAppend>, Result<std::vector<Receipt>>>>
       done_;
   bool drain_scheduled_ = false;
 

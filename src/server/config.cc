@@ -14,8 +14,7 @@ Status Read(const YAML::Node& node, const std::string& key, T* out) {
   try {
     *out = node.as<T>();
   } catch (const YAML::Exception& e) {
-    return InvalidArgument("has the wrong type: " + std::string(e.what()),
-                           key);
+    return InvalidArgument("has the wrong type: " + std::string(e.what()), key);
   }
   return Status::Ok();
 }
@@ -85,8 +84,7 @@ Status LoadServerConfig(const std::string& path, ServerOptions* o) {
     } else if (key == "strict") {
       st = Read(v, key, &o->strict);
     } else {
-      return InvalidArgument(path + ": unknown option (see docs/API.md)",
-                             key);
+      return InvalidArgument(path + ": unknown option (see docs/API.md)", key);
     }
     ACTLEDGER_RETURN_IF_ERROR(st);
   }

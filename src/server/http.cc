@@ -18,11 +18,11 @@ bool ValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
-    const size_t n = c < 0x80             ? 0
-                     : (c >> 5) == 0x6    ? 1
-                     : (c >> 4) == 0xE    ? 2
-                     : (c >> 3) == 0x1E   ? 3
-                                          : 9;
+    const size_t n = c < 0x80           ? 0
+                     : (c >> 5) == 0x6  ? 1
+                     : (c >> 4) == 0xE  ? 2
+                     : (c >> 3) == 0x1E ? 3
+                                        : 9;
     if (n == 9) return false;
     uint32_t cp = n == 0   ? c
                   : n == 1 ? (c & 0x1Fu)
@@ -77,8 +77,7 @@ Status PercentDecode(std::string_view in, bool plus_is_space,
 
 }  // namespace
 
-Status ParseTarget(std::string_view target, std::string* path,
-                   Params* params) {
+Status ParseTarget(std::string_view target, std::string* path, Params* params) {
   params->clear();
   if (target.empty() || target.front() != '/') {
     return InvalidArgument("must be a path starting with '/'", "target");
@@ -155,8 +154,7 @@ Result<std::optional<std::string>> Param(const Params& params,
 
 Result<std::optional<uint64_t>> UintParam(const Params& params,
                                           std::string_view name) {
-  ACTLEDGER_ASSIGN_OR_RETURN(std::optional<std::string> v,
-                             Param(params, name));
+  ACTLEDGER_ASSIGN_OR_RETURN(std::optional<std::string> v, Param(params, name));
   if (!v.has_value()) return std::optional<uint64_t>();
   if (v->empty() || v->size() > 19 ||
       v->find_first_not_of("0123456789") != std::string::npos) {
@@ -173,8 +171,8 @@ Status ForEachNdjsonLine(
   while (!body.empty()) {
     const size_t nl = body.find('\n');
     std::string_view line = body.substr(0, nl);
-    body = nl == std::string_view::npos ? std::string_view()
-                                        : body.substr(nl + 1);
+    body =
+        nl == std::string_view::npos ? std::string_view() : body.substr(nl + 1);
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
@@ -216,21 +214,36 @@ HttpResponse OverloadedResponse(const std::string& what, int retry_after_s) {
 
 const char* ReasonPhrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "";
   }
 }
 

@@ -21,10 +21,10 @@ namespace actledger::server {
 using Params = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", "DELETE", ...
-  std::string target;  // as received: path and query
-  std::string path;    // percent-decoded, without the query
-  Params params;       // percent-decoded query parameters, in order
+  std::string method;         // "GET", "POST", "DELETE", ...
+  std::string target;         // as received: path and query
+  std::string path;           // percent-decoded, without the query
+  Params params;              // percent-decoded query parameters, in order
   std::string content_type;   // media type only, lowercase, no parameters
   std::string authorization;  // the raw header value (never logged)
   std::string body;
@@ -42,8 +42,7 @@ struct HttpResponse {
 // parameters ('+' is a space in the query). Errors: kInvalidArgument
 // (field "target") for a target that is not origin-form, a malformed
 // escape or a decoded NUL byte.
-Status ParseTarget(std::string_view target, std::string* path,
-                   Params* params);
+Status ParseTarget(std::string_view target, std::string* path, Params* params);
 
 // The media type of a Content-Type value, lowercase, without parameters
 // ("Application/JSON; charset=utf-8" -> "application/json").

@@ -6,10 +6,9 @@ namespace actledger::server {
 namespace {
 
 constexpr std::array<double, 14> kLatencyBounds = {
-    0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
-    0.1,    0.2,   0.5,   1,     2,    5,    10};
-constexpr std::array<double, 10> kBatchBounds = {1,   2,    5,    10,    50,
-                                                 100, 1000, 5000, 10000, 100000};
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10};
+constexpr std::array<double, 10> kBatchBounds = {
+    1, 2, 5, 10, 50, 100, 1000, 5000, 10000, 100000};
 
 std::string Num(double v) {
   char buf[64];
@@ -17,8 +16,7 @@ std::string Num(double v) {
   return buf;
 }
 
-void Counter(const char* name, const char* help, uint64_t v,
-             std::string* out) {
+void Counter(const char* name, const char* help, uint64_t v, std::string* out) {
   *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name +
           " counter\n" + name + " " + std::to_string(v) + "\n";
 }
@@ -88,8 +86,8 @@ void Metrics::CountRequest(const std::string& route, int status) {
 
 void Metrics::Render(std::string* out) const {
   Counter("actledger_appended_records_total",
-          "Records made durable through this server.",
-          appended_records.load(), out);
+          "Records made durable through this server.", appended_records.load(),
+          out);
   Counter("actledger_appended_bytes_total",
           "Request bytes of the records made durable.", appended_bytes.load(),
           out);

@@ -60,7 +60,8 @@ class Session : public SessionBase {
  public:
   Session(std::shared_ptr<Shared> shared, tcp::endpoint remote)
       : shared_(std::move(shared)) {
-    remote_ = remote.address().to_string() + ":" + std::to_string(remote.port());
+    remote_ =
+        remote.address().to_string() + ":" + std::to_string(remote.port());
     shared_->metrics->open_connections.fetch_add(1);
   }
   ~Session() override {
@@ -75,10 +76,9 @@ class Session : public SessionBase {
   }
 
   void Shutdown() override {
-    asio::post(Lowest().get_executor(),
-               [s = self().shared_from_this()] {
-                 if (s->idle_) s->Lowest().cancel();
-               });
+    asio::post(Lowest().get_executor(), [s = self().shared_from_this()] {
+      if (s->idle_) s->Lowest().cancel();
+    });
   }
 
   // Answers with 503 and closes: over the connection limit.
@@ -90,7 +90,9 @@ class Session : public SessionBase {
 
  protected:
   Derived& self() { return static_cast<Derived&>(*this); }
-  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(self().stream()); }
+  beast::tcp_stream& Lowest() {
+    return beast::get_lowest_layer(self().stream());
+  }
 
   // Waits for the first bytes of the next request for up to the idle
   // timeout; from then on the whole request must arrive within the read
@@ -130,12 +132,12 @@ class Session : public SessionBase {
     auto& req = parser_->get();
     version_ = req.version();
     keep_alive_ = req.keep_alive();
-    const std::string type = MediaType(std::string(req[http::field::content_type]));
+    const std::string type =
+        MediaType(std::string(req[http::field::content_type]));
     const size_t limit = type == "application/x-ndjson"
                              ? shared_->options.max_batch_bytes
                              : shared_->options.max_record_bytes;
-    if (parser_->content_length().has_value() &&
-        *parser_->content_length() > limit) {
+    if (auto length = parser_->content_length(); length && *length > limit) {
       return TooLarge(limit);
     }
     parser_->body_limit(limit);
@@ -157,19 +159,17 @@ class Session : public SessionBase {
   void ReadBody() {
     Lowest().expires_after(
         std::chrono::milliseconds(shared_->options.read_timeout_ms));
-    http::async_read(
-        self().stream(), buffer_, *parser_,
-        [s = self().shared_from_this()](beast::error_code ec, size_t) {
-          s->OnRead(ec);
-        });
+    http::async_read(self().stream(), buffer_, *parser_,
+                     [s = self().shared_from_this()](
+                         beast::error_code ec, size_t) { s->OnRead(ec); });
   }
 
   void TooLarge(size_t limit) {
     keep_alive_ = false;
-    Write(ErrorResponse(ResourceExhausted(
-              "the body is over the limit of " + std::to_string(limit) +
-                  " bytes for its Content-Type",
-              "body")),
+    Write(ErrorResponse(ResourceExhausted("the body is over the limit of " +
+                                              std::to_string(limit) +
+                                              " bytes for its Content-Type",
+                                          "body")),
           version_);
   }
 
@@ -185,15 +185,15 @@ class Session : public SessionBase {
     }
     if (ec == http::error::header_limit) {
       keep_alive_ = false;
-      return Write(ErrorResponse(431, Status(StatusCode::kResourceExhausted,
-                                             "the request headers are over "
-                                             "the limit of " +
-                                                 std::to_string(
-                                                     shared_->options
-                                                         .max_header_bytes) +
-                                                 " bytes",
-                                             "headers")),
-                   11);
+      return Write(
+          ErrorResponse(431, Status(StatusCode::kResourceExhausted,
+                                    "the request headers are over "
+                                    "the limit of " +
+                                        std::to_string(
+                                            shared_->options.max_header_bytes) +
+                                        " bytes",
+                                    "headers")),
+          11);
     }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted ||
@@ -223,13 +223,12 @@ class Session : public SessionBase {
     Status st = ParseTarget(hr.target, &hr.path, &hr.params);
     if (!st.ok()) return Write(ErrorResponse(st), version_);
     busy_ = true;
-    shared_->api->Handle(
-        std::move(hr), [s = self().shared_from_this()](HttpResponse r) {
-          asio::post(s->Lowest().get_executor(),
-                     [s, r = std::move(r)]() mutable {
-                       s->Write(std::move(r), s->version_);
-                     });
-        });
+    shared_->api->Handle(std::move(hr), [s = self().shared_from_this()](
+                                            HttpResponse r) {
+      asio::post(s->Lowest().get_executor(), [s, r = std::move(r)]() mutable {
+        s->Write(std::move(r), s->version_);
+      });
+    });
   }
 
   void Write(HttpResponse r, unsigned version) {
@@ -244,14 +243,13 @@ class Session : public SessionBase {
     res->prepare_payload();
     Lowest().expires_after(
         std::chrono::milliseconds(shared_->options.read_timeout_ms));
-    http::async_write(
-        self().stream(), *res,
-        [s = self().shared_from_this(), res, keep](beast::error_code ec,
-                                                   size_t) {
-          s->busy_ = false;
-          if (ec || !keep) return s->self().DoClose();
-          s->DoRead();
-        });
+    http::async_write(self().stream(), *res,
+                      [s = self().shared_from_this(), res, keep](
+                          beast::error_code ec, size_t) {
+                        s->busy_ = false;
+                        if (ec || !keep) return s->self().DoClose();
+                        s->DoRead();
+                      });
   }
 
   std::shared_ptr<Shared> shared_;
@@ -330,7 +328,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& io, std::shared_ptr<Shared> shared,
            ssl::context* tls)
-      : io_(io), acceptor_(asio::make_strand(io)), shared_(std::move(shared)),
+      : io_(io),
+        acceptor_(asio::make_strand(io)),
+        shared_(std::move(shared)),
         tls_(tls) {}
 
   Status Listen(const tcp::endpoint& ep) {
@@ -373,12 +373,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
       const bool over = shared_->metrics->open_connections.load() >=
                         shared_->options.max_connections;
       if (tls_ != nullptr) {
-        auto s = std::make_shared<TlsSession>(std::move(socket), *tls_,
-                                              shared_, remote);
+        auto s = std::make_shared<TlsSession>(std::move(socket), *tls_, shared_,
+                                              remote);
         over ? s->StartRefusing() : s->Start();
       } else {
-        auto s = std::make_shared<PlainSession>(std::move(socket), shared_,
-                                                remote);
+        auto s =
+            std::make_shared<PlainSession>(std::move(socket), shared_, remote);
         over ? s->StartRefusing() : s->Start();
       }
     } else if (ec == asio::error::no_descriptors ||
@@ -424,9 +424,9 @@ Status ParseListen(const std::string& listen, std::string* host,
   return Status::Ok();
 }
 
-Status RunServer(const ServerOptions& options,
-                 const std::function<void(const std::string& url)>&
-                     on_listening) {
+Status RunServer(
+    const ServerOptions& options,
+    const std::function<void(const std::string& url)>& on_listening) {
   std::string host;
   uint16_t port = 0;
   ACTLEDGER_RETURN_IF_ERROR(ParseListen(options.listen, &host, &port));
@@ -448,9 +448,8 @@ Status RunServer(const ServerOptions& options,
                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     tls->use_certificate_chain_file(options.tls_cert, ec);
     if (ec) {
-      return InvalidArgument("cannot load " + options.tls_cert + ": " +
-                                 ec.message(),
-                             "tls-cert");
+      return InvalidArgument(
+          "cannot load " + options.tls_cert + ": " + ec.message(), "tls-cert");
     }
     tls->use_private_key_file(options.tls_key, ssl::context::pem, ec);
     if (ec) {
@@ -474,16 +473,15 @@ Status RunServer(const ServerOptions& options,
                            : std::max(2u, std::thread::hardware_concurrency());
   asio::io_context io(static_cast<int>(threads));
   // Destroyed before the io_context: its pool and timers use it.
-  auto api = std::make_unique<Api>(ledger.get(), gate.get(), options,
-                                   &metrics, &log, &io);
+  auto api = std::make_unique<Api>(ledger.get(), gate.get(), options, &metrics,
+                                   &log, &io);
   api->StartIndexer();
   auto shared = std::make_shared<Shared>();
   shared->options = options;
   shared->api = api.get();
   shared->metrics = &metrics;
 
-  auto listener =
-      std::make_shared<Listener>(io, shared, tls ? &*tls : nullptr);
+  auto listener = std::make_shared<Listener>(io, shared, tls ? &*tls : nullptr);
   ACTLEDGER_RETURN_IF_ERROR(listener->Listen(tcp::endpoint(addr, port)));
   const tcp::endpoint local = listener->local();
   const std::string shown = local.address().is_v6()
@@ -495,15 +493,21 @@ Status RunServer(const ServerOptions& options,
   asio::steady_timer drain_timer(io);
   Clock::time_point deadline;
   std::function<void()> poll_drained = [&] {
-    std::lock_guard<std::mutex> lock(shared->sessions_mu);
-    const bool drained = api->in_flight() == 0 && shared->sessions.empty();
-    if (drained || Clock::now() >= deadline) {
+    // Strong references are taken under the lock and dropped outside it:
+    // the last one may destroy a session, whose destructor takes the lock.
+    std::vector<std::shared_ptr<SessionBase>> open;
+    {
+      std::lock_guard<std::mutex> lock(shared->sessions_mu);
+      for (auto& [p, w] : shared->sessions) {
+        if (auto s = w.lock()) open.push_back(std::move(s));
+      }
+    }
+    if ((api->in_flight() == 0 && open.empty()) || Clock::now() >= deadline) {
       io.stop();
       return;
     }
-    for (auto& [p, w] : shared->sessions) {
-      if (auto s = w.lock()) s->Shutdown();
-    }
+    for (auto& s : open) s->Shutdown();
+    open.clear();
     drain_timer.expires_after(std::chrono::milliseconds(20));
     drain_timer.async_wait([&](beast::error_code) { poll_drained(); });
   };

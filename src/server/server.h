@@ -34,9 +34,9 @@ namespace actledger::server {
 // and returns OK. Errors: the ledger's open errors, kInvalidArgument for a
 // bad listen address or TLS files, kUnavailable when the address is in
 // use.
-Status RunServer(const ServerOptions& options,
-                 const std::function<void(const std::string& url)>&
-                     on_listening);
+Status RunServer(
+    const ServerOptions& options,
+    const std::function<void(const std::string& url)>& on_listening);
 
 // "127.0.0.1:8470", "[::1]:0", "localhost:8470" -> host and port.
 // Errors: kInvalidArgument (field "listen").

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace actledger::state {
 namespace {
@@ -36,7 +37,16 @@ Status SqlError(sqlite3* db, const std::string& what) {
   return IoError("state.db: " + what + ": " + sqlite3_errmsg(db));
 }
 
-// A prepared statement, finalized on scope exit.
+}  // namespace
+
+struct StateStore::StmtCache {
+  std::unordered_map<std::string, sqlite3_stmt*> map;
+};
+
+namespace {
+
+// A prepared statement: taken from `cache` (reset and unbound on scope
+// exit) or, without one, prepared here and finalized on scope exit.
 class Stmt {
  public:
   Stmt(sqlite3* db, const char* sql) : db_(db) {
@@ -44,7 +54,28 @@ class Stmt {
       stmt_ = nullptr;
     }
   }
-  ~Stmt() { sqlite3_finalize(stmt_); }
+  template <typename Cache>
+  Stmt(Cache* cache, sqlite3* db, const char* sql) : db_(db), cached_(true) {
+    auto it = cache->map.find(sql);
+    if (it != cache->map.end()) {
+      stmt_ = it->second;
+      return;
+    }
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
+      stmt_ = nullptr;
+      cached_ = false;
+      return;
+    }
+    cache->map.emplace(sql, stmt_);
+  }
+  ~Stmt() {
+    if (cached_) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    } else {
+      sqlite3_finalize(stmt_);
+    }
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
@@ -85,6 +116,7 @@ class Stmt {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  bool cached_ = false;
 };
 
 std::string Str(const Value* v) {
@@ -152,7 +184,13 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir) {
   return s;
 }
 
-StateStore::~StateStore() { sqlite3_close(db_); }
+StateStore::StateStore(sqlite3* db)
+    : db_(db), cache_(std::make_unique<StmtCache>()) {}
+
+StateStore::~StateStore() {
+  for (auto& [sql, stmt] : cache_->map) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
 
 Status StateStore::Exec(const char* sql) {
   char* err = nullptr;
@@ -165,7 +203,7 @@ Status StateStore::Exec(const char* sql) {
 }
 
 void StateStore::ReloadApplied() {
-  Stmt q(db_, "SELECT value FROM meta WHERE key='applied_seq'");
+  Stmt q(cache_.get(), db_, "SELECT value FROM meta WHERE key='applied_seq'");
   applied_ = q.ok() && q.Step() == SQLITE_ROW ? q.Int(0) : -1;
 }
 
@@ -275,17 +313,19 @@ Status StateStore::ApplyFacts(uint64_t seq, const RecordFacts& f) {
   if (!action_id.empty() && (kind == "action" || kind == "proposal" ||
                              kind == "approval" || kind == "outcome")) {
     ACTLEDGER_RETURN_IF_ERROR(
-        Stmt(db_, "INSERT OR IGNORE INTO actions(action_id) VALUES(?)")
+        Stmt(cache_.get(), db_,
+             "INSERT OR IGNORE INTO actions(action_id) VALUES(?)")
             .Bind(1, action_id)
             .Run("insert action"));
     ACTLEDGER_RETURN_IF_ERROR(
-        Stmt(db_, "INSERT OR IGNORE INTO timeline(action_id, seq) VALUES(?,?)")
+        Stmt(cache_.get(), db_,
+             "INSERT OR IGNORE INTO timeline(action_id, seq) VALUES(?,?)")
             .Bind(1, action_id)
             .Bind(2, s)
             .Run("insert timeline"));
   }
   if (kind == "proposal") {
-    Stmt u(db_,
+    Stmt u(cache_.get(), db_,
            "UPDATE actions SET proposal_seq=?, proposed_by=?, action_type=?, "
            "decision=?, tier=?, class=?, rule_id=?, policy_version=?, "
            "reason=?, approver_roles=?, expires_at=? WHERE action_id=?");
@@ -301,7 +341,7 @@ Status StateStore::ApplyFacts(uint64_t seq, const RecordFacts& f) {
     u.Bind(12, action_id);
     ACTLEDGER_RETURN_IF_ERROR(u.Run("update proposal"));
   } else if (kind == "approval") {
-    Stmt u(db_,
+    Stmt u(cache_.get(), db_,
            "UPDATE actions SET approval_seq=?, approval_decision=?, "
            "approver=?, decided_at=? WHERE action_id=? AND approval_seq IS "
            "NULL");
@@ -312,13 +352,13 @@ Status StateStore::ApplyFacts(uint64_t seq, const RecordFacts& f) {
         .Bind(5, action_id);
     ACTLEDGER_RETURN_IF_ERROR(u.Run("update approval"));
   } else if (kind == "outcome") {
-    Stmt u(db_,
+    Stmt u(cache_.get(), db_,
            "UPDATE actions SET outcome_seq=?, outcome_status=? WHERE "
            "action_id=?");
     u.Bind(1, s).Bind(2, f.outcome_status).Bind(3, action_id);
     ACTLEDGER_RETURN_IF_ERROR(u.Run("update outcome"));
   } else if (kind == "action") {
-    Stmt u(db_,
+    Stmt u(cache_.get(), db_,
            "UPDATE actions SET action_seq=?, action_type=coalesce(action_type,"
            " ?), outcome_status=coalesce(outcome_status, ?) WHERE action_id=?");
     u.Bind(1, s)
@@ -330,7 +370,7 @@ Status StateStore::ApplyFacts(uint64_t seq, const RecordFacts& f) {
     const std::string& op = f.key_op;
     if (op == "role.grant") {
       ACTLEDGER_RETURN_IF_ERROR(
-          Stmt(db_,
+          Stmt(cache_.get(), db_,
                "INSERT OR REPLACE INTO roles(principal, role, granted_by, seq)"
                " VALUES(?,?,?,?)")
               .Bind(1, f.key_principal)
@@ -340,13 +380,14 @@ Status StateStore::ApplyFacts(uint64_t seq, const RecordFacts& f) {
               .Run("grant role"));
     } else if (op == "role.revoke") {
       ACTLEDGER_RETURN_IF_ERROR(
-          Stmt(db_, "DELETE FROM roles WHERE principal=? AND role=?")
+          Stmt(cache_.get(), db_,
+               "DELETE FROM roles WHERE principal=? AND role=?")
               .Bind(1, f.key_principal)
               .Bind(2, f.key_role)
               .Run("revoke role"));
     } else if (op == "token.create") {
       ACTLEDGER_RETURN_IF_ERROR(
-          Stmt(db_,
+          Stmt(cache_.get(), db_,
                "INSERT OR REPLACE INTO tokens(token_id, token_sha256, "
                "principal, created_by, created_seq) VALUES(?,?,?,?,?)")
               .Bind(1, f.token_id)
@@ -357,14 +398,15 @@ Status StateStore::ApplyFacts(uint64_t seq, const RecordFacts& f) {
               .Run("create token"));
     } else if (op == "token.revoke") {
       ACTLEDGER_RETURN_IF_ERROR(
-          Stmt(db_, "UPDATE tokens SET revoked_seq=? WHERE token_id=?")
+          Stmt(cache_.get(), db_,
+               "UPDATE tokens SET revoked_seq=? WHERE token_id=?")
               .Bind(1, s)
               .Bind(2, f.token_id)
               .Run("revoke token"));
     }
   } else if (kind == "policy") {
     ACTLEDGER_RETURN_IF_ERROR(
-        Stmt(db_,
+        Stmt(cache_.get(), db_,
              "INSERT OR REPLACE INTO policies(seq, name, version, sha256, "
              "activated_by, activated_at) VALUES(?,?,?,?,?,?)")
             .Bind(1, s)
@@ -376,7 +418,7 @@ Status StateStore::ApplyFacts(uint64_t seq, const RecordFacts& f) {
             .Run("activate policy"));
   }
   ACTLEDGER_RETURN_IF_ERROR(
-      Stmt(db_,
+      Stmt(cache_.get(), db_,
            "INSERT OR REPLACE INTO meta(key, value) VALUES('applied_seq', ?)")
           .Bind(1, s)
           .Run("advance"));
@@ -388,12 +430,13 @@ Result<std::optional<ActionState>> StateStore::Action(
     const std::string& action_id) {
   std::string sql = std::string("SELECT ") + kActionColumns +
                     " FROM actions WHERE action_id=?";
-  Stmt q(db_, sql.c_str());
+  Stmt q(cache_.get(), db_, sql.c_str());
   if (!q.ok()) return SqlError(db_, "query action");
   q.Bind(1, action_id);
   if (q.Step() != SQLITE_ROW) return std::optional<ActionState>();
   ActionState a = ReadAction(q);
-  Stmt t(db_, "SELECT seq FROM timeline WHERE action_id=? ORDER BY seq");
+  Stmt t(cache_.get(), db_,
+         "SELECT seq FROM timeline WHERE action_id=? ORDER BY seq");
   t.Bind(1, action_id);
   while (t.Step() == SQLITE_ROW) a.timeline.push_back(t.Int(0));
   return std::optional<ActionState>(std::move(a));
@@ -404,7 +447,7 @@ Result<std::vector<ActionState>> StateStore::Approvals(bool pending_only) {
                     " FROM actions WHERE decision='pending_approval'" +
                     (pending_only ? " AND approval_seq IS NULL" : "") +
                     " ORDER BY proposal_seq";
-  Stmt q(db_, sql.c_str());
+  Stmt q(cache_.get(), db_, sql.c_str());
   if (!q.ok()) return SqlError(db_, "query approvals");
   std::vector<ActionState> out;
   while (q.Step() == SQLITE_ROW) out.push_back(ReadAction(q));
@@ -413,7 +456,8 @@ Result<std::vector<ActionState>> StateStore::Approvals(bool pending_only) {
 
 Result<std::vector<std::string>> StateStore::Roles(
     const std::string& principal) {
-  Stmt q(db_, "SELECT role FROM roles WHERE principal=? ORDER BY role");
+  Stmt q(cache_.get(), db_,
+         "SELECT role FROM roles WHERE principal=? ORDER BY role");
   if (!q.ok()) return SqlError(db_, "query roles");
   q.Bind(1, principal);
   std::vector<std::string> out;
@@ -422,14 +466,14 @@ Result<std::vector<std::string>> StateStore::Roles(
 }
 
 Result<bool> StateStore::AnyRoles() {
-  Stmt q(db_, "SELECT 1 FROM roles LIMIT 1");
+  Stmt q(cache_.get(), db_, "SELECT 1 FROM roles LIMIT 1");
   if (!q.ok()) return SqlError(db_, "query roles");
   return q.Step() == SQLITE_ROW;
 }
 
 Result<std::optional<TokenInfo>> StateStore::TokenBySha256(
     const std::string& sha256) {
-  Stmt q(db_,
+  Stmt q(cache_.get(), db_,
          "SELECT token_id, principal, created_by, created_seq, revoked_seq "
          "FROM tokens WHERE token_sha256=?");
   if (!q.ok()) return SqlError(db_, "query token");
@@ -440,7 +484,7 @@ Result<std::optional<TokenInfo>> StateStore::TokenBySha256(
 }
 
 Result<std::vector<TokenInfo>> StateStore::Tokens() {
-  Stmt q(db_,
+  Stmt q(cache_.get(), db_,
          "SELECT token_id, principal, created_by, created_seq, revoked_seq "
          "FROM tokens ORDER BY created_seq");
   if (!q.ok()) return SqlError(db_, "query tokens");
@@ -459,7 +503,7 @@ Result<std::optional<PolicyInfo>> StateStore::ActivePolicy() {
 }
 
 Result<std::vector<PolicyInfo>> StateStore::Policies() {
-  Stmt q(db_,
+  Stmt q(cache_.get(), db_,
          "SELECT seq, name, version, sha256, activated_by, activated_at FROM "
          "policies ORDER BY seq");
   if (!q.ok()) return SqlError(db_, "query policies");
@@ -472,7 +516,7 @@ Result<std::vector<PolicyInfo>> StateStore::Policies() {
 }
 
 Result<std::vector<int64_t>> StateStore::ProposalSeqs() {
-  Stmt q(db_,
+  Stmt q(cache_.get(), db_,
          "SELECT proposal_seq FROM actions WHERE proposal_seq IS NOT NULL "
          "ORDER BY proposal_seq");
   if (!q.ok()) return SqlError(db_, "query proposals");

@@ -127,10 +127,14 @@ class StateStore {
   Result<std::vector<int64_t>> ProposalSeqs();
 
  private:
-  explicit StateStore(sqlite3* db) : db_(db) {}
+  struct StmtCache;
+  explicit StateStore(sqlite3* db);
   Status Exec(const char* sql);
   void ReloadApplied();
   sqlite3* db_;
+  // Prepared statements by SQL text, reused: preparing costs more than
+  // running the small statements Apply issues for every record.
+  std::unique_ptr<StmtCache> cache_;
   int64_t applied_ = -1;
 };
 

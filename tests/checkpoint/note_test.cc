@@ -84,7 +84,7 @@ TEST(ComputeKeyId, MatchesGoSumdbNoteKeyHashes) {
       Base64Decode("ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW");
   ASSERT_TRUE(raw.ok());
   ASSERT_EQ(raw->size(), 33u);
-  std::array<uint8_t, 32> public_key;
+  std::array<uint8_t, 32> public_key{};
   std::copy(raw->begin() + 1, raw->end(), public_key.begin());
   EXPECT_EQ(ComputeKeyId("PeterNeumann", public_key),
             (KeyId{0xc7, 0x4f, 0x20, 0xa3}));

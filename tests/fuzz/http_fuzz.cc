@@ -53,8 +53,8 @@ void Decode(std::string_view target, std::string_view content_type,
   Check(media.find(';') == std::string::npos, "media type kept parameters",
         media);
   (void)server::BearerToken(authorization);
-  Status nd = server::ForEachNdjsonLine(
-      body, [&](size_t n, std::string_view line) {
+  Status nd =
+      server::ForEachNdjsonLine(body, [&](size_t n, std::string_view line) {
         Check(n >= 1, "line numbers start at 1");
         Check(line.find('\n') == std::string_view::npos,
               "an NDJSON line holds a newline");

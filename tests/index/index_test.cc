@@ -211,14 +211,16 @@ class IndexTest : public ::testing::Test {
     for (int i = 0; i < n; ++i) {
       batch.push_back(Ledger::Prepare(Validated(g.NextLine())));
     }
-    Result<std::vector<Receipt>> r = ledger_->Append(std::move(batch), "local:t");
+    Result<std::vector<Receipt>> r =
+        ledger_->Append(std::move(batch), "local:t");
     ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
 
   void AppendJson(const std::string& line) {
     std::vector<AppendRequest> batch;
     batch.push_back(Ledger::Prepare(Validated(line)));
-    Result<std::vector<Receipt>> r = ledger_->Append(std::move(batch), "local:t");
+    Result<std::vector<Receipt>> r =
+        ledger_->Append(std::move(batch), "local:t");
     ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
 
@@ -229,15 +231,17 @@ class IndexTest : public ::testing::Test {
     gate_ = std::move(*g);
     ASSERT_TRUE(gate_->Bootstrap(kAdmin).ok());
     ASSERT_TRUE(gate_->Grant(kAdmin, kFinance, "finance-ops").ok());
-    ASSERT_TRUE(gate_->ActivatePolicy(
-                        kAdmin,
-                        ReadFileBytes(ACTLEDGER_SOURCE_DIR
-                                      "/examples/policy.yaml"),
-                        "examples/policy.yaml")
+    ASSERT_TRUE(gate_
+                    ->ActivatePolicy(kAdmin,
+                                     ReadFileBytes(ACTLEDGER_SOURCE_DIR
+                                                   "/examples/policy.yaml"),
+                                     "examples/policy.yaml")
                     .ok());
     // Small refunds auto-approve by rule; large ones wait for a person.
     const std::vector<std::pair<std::string, std::string>> props = {
-        {"g-small", "40.00"}, {"g-big-ok", "900.00"}, {"g-big-no", "950.00"},
+        {"g-small", "40.00"},
+        {"g-big-ok", "900.00"},
+        {"g-big-no", "950.00"},
         {"g-big-open", "990.00"}};
     for (const auto& [id, amount] : props) {
       Result<gate::GateDecision> d = gate_->Propose(
@@ -466,8 +470,9 @@ TEST_F(PopulatedIndexTest, TypeGlobsMatchWholeSegments) {
       what += t + " ";
     }
     const std::vector<uint64_t> want = Expected([&](const Value& r) {
-      return std::any_of(types.begin(), types.end(),
-                         [&](const std::string& t) { return TypeMatches(t, r); });
+      return std::any_of(types.begin(), types.end(), [&](const std::string& t) {
+        return TypeMatches(t, r);
+      });
     });
     if (types[0] != "no.such.type") {
       EXPECT_FALSE(want.empty()) << what;
@@ -478,10 +483,11 @@ TEST_F(PopulatedIndexTest, TypeGlobsMatchWholeSegments) {
 
 TEST_F(PopulatedIndexTest, AmountRangesCompareExactDecimals) {
   const std::vector<std::pair<std::string, std::string>> ranges = {
-      {"100", "100"},          {"99.9999999", "100"}, {"100.0000001", ""},
-      {"", "99.99999999"},     {"-10", "0"},          {"0.000001", "0.000001"},
-      {"1e3", ""},             {"50", "500.25"},      {"1000000000000", ""},
-      {"0.0000005", "0.0000015"}};
+      {"100", "100"},        {"99.9999999", "100"},
+      {"100.0000001", ""},   {"", "99.99999999"},
+      {"-10", "0"},          {"0.000001", "0.000001"},
+      {"1e3", ""},           {"50", "500.25"},
+      {"1000000000000", ""}, {"0.0000005", "0.0000015"}};
   for (const auto& [lo, hi] : ranges) {
     Params params;
     if (!lo.empty()) params.emplace_back("min-amount", lo);
@@ -542,8 +548,8 @@ TEST_F(PopulatedIndexTest, CursorPagesConcatenateToTheWholeResult) {
     EXPECT_EQ(unique.size(), paged.size());
   }
   // A page that ends exactly at the last match has no cursor.
-  Result<QueryFilter> f = ParseQueryFilter(
-      {{"limit", std::to_string(records_.size())}});
+  Result<QueryFilter> f =
+      ParseQueryFilter({{"limit", std::to_string(records_.size())}});
   ASSERT_TRUE(f.ok());
   Result<QueryPage> page = index_->Query(*f);
   ASSERT_TRUE(page.ok());
@@ -705,26 +711,16 @@ TEST_F(IndexTest, ReadsWhileThisProcessHoldsTheWriterLock) {
 
 TEST(ParseQueryFilter, RejectsBadValuesNamingTheParameter) {
   const std::vector<std::pair<std::string, std::string>> bad = {
-      {"from", "yesterday"},
-      {"to", "2026-11-28T12:00:00+01:00"},
-      {"type", "pay*"},
-      {"type", "a..b"},
-      {"subject", "cus_1"},
-      {"subject", ":cus_1"},
-      {"subject", "customer:"},
-      {"approval", "maybe"},
-      {"outcome", "done"},
-      {"min-amount", "1,000"},
-      {"max-amount", "12.5.1"},
-      {"kind", "banana"},
-      {"limit", "0"},
-      {"limit", "10001"},
-      {"limit", "ten"},
-      {"cursor", "123"},
-      {"cursor", "s-1"},
-      {"prompt-template", "@v3"},
-      {"colour", "red"},
-      {"system", ""},
+      {"from", "yesterday"},    {"to", "2026-11-28T12:00:00+01:00"},
+      {"type", "pay*"},         {"type", "a..b"},
+      {"subject", "cus_1"},     {"subject", ":cus_1"},
+      {"subject", "customer:"}, {"approval", "maybe"},
+      {"outcome", "done"},      {"min-amount", "1,000"},
+      {"max-amount", "12.5.1"}, {"kind", "banana"},
+      {"limit", "0"},           {"limit", "10001"},
+      {"limit", "ten"},         {"cursor", "123"},
+      {"cursor", "s-1"},        {"prompt-template", "@v3"},
+      {"colour", "red"},        {"system", ""},
   };
   for (const auto& [name, value] : bad) {
     Result<QueryFilter> f = ParseQueryFilter({{name, value}});
@@ -738,8 +734,10 @@ TEST(ParseQueryFilter, RejectsBadValuesNamingTheParameter) {
   ASSERT_FALSE(twice.ok());
   EXPECT_EQ(twice.status().field(), "system");
   // type and kind may repeat.
-  Result<QueryFilter> many = ParseQueryFilter(
-      {{"type", "a.*"}, {"type", "b"}, {"kind", "action"}, {"kind", "outcome"}});
+  Result<QueryFilter> many = ParseQueryFilter({{"type", "a.*"},
+                                               {"type", "b"},
+                                               {"kind", "action"},
+                                               {"kind", "outcome"}});
   ASSERT_TRUE(many.ok()) << many.status().ToString();
   EXPECT_EQ(many->types.size(), 2u);
   EXPECT_EQ(many->kinds.size(), 2u);

@@ -282,15 +282,16 @@ TEST_F(QueryCli, ActionProofsVerifyAgainstThePrintedCheckpoint) {
   Result<json::Value> rec = json::Parse(Stored(0));
   ASSERT_TRUE(rec.ok());
   json::Value proposal = json::Value::MakeObject();
-  for (const char* f : {"trigger", "model", "ai_output", "action", "context",
-                        "subject"}) {
+  for (const char* f :
+       {"trigger", "model", "ai_output", "action", "context", "subject"}) {
     proposal.Set(f, *rec->Find(f));
   }
   proposal.Set("action_id", json::Value::String("proof-1"));
   Ran r = Cmd({"gate", "-"}, json::Canonical(proposal) + "\n");
   ASSERT_EQ(r.exit_code, 0) << r;
-  r = Cmd({"outcome", "proof-1", "-"},
-          R"({"kind":"outcome","action_id":"proof-1","outcome":{"status":"success"}})");
+  r = Cmd(
+      {"outcome", "proof-1", "-"},
+      R"({"kind":"outcome","action_id":"proof-1","outcome":{"status":"success"}})");
   ASSERT_EQ(r.exit_code, 0) << r;
   r = Cmd({"checkpoint"});
   ASSERT_EQ(r.exit_code, 0) << r;
@@ -299,7 +300,8 @@ TEST_F(QueryCli, ActionProofsVerifyAgainstThePrintedCheckpoint) {
   Result<json::Value> view = json::Parse(r.out);
   ASSERT_TRUE(view.ok()) << r.out;
   const std::string note = view->Find("checkpoint")->as_string();
-  Result<Checkpoint> cp = ParseCheckpoint(note.substr(0, note.find("\n\n") + 1));
+  Result<Checkpoint> cp =
+      ParseCheckpoint(note.substr(0, note.find("\n\n") + 1));
   ASSERT_TRUE(cp.ok()) << cp.status().ToString();
   const json::Value* timeline = view->Find("timeline");
   ASSERT_NE(timeline, nullptr);
@@ -321,8 +323,9 @@ TEST_F(QueryCli, ActionProofsVerifyAgainstThePrintedCheckpoint) {
         merkle::VerifyInclusion(leaf, seq, cp->size, path, cp->root).ok());
   }
   // A record after the checkpoint has no proof yet, and says so.
-  r = Cmd({"outcome", "proof-1", "-"},
-          R"({"kind":"outcome","action_id":"proof-1","outcome":{"status":"success"}})");
+  r = Cmd(
+      {"outcome", "proof-1", "-"},
+      R"({"kind":"outcome","action_id":"proof-1","outcome":{"status":"success"}})");
   ASSERT_EQ(r.exit_code, 0) << r;
   r = Cmd({"action", "proof-1", "--proof"});
   ASSERT_EQ(r.exit_code, 0) << r;

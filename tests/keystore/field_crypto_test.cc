@@ -208,8 +208,8 @@ TEST(PersonalFields, PathsTheLedgerMustReadAreRefused) {
   Result<EncryptResult> e = EncryptFields(&rec, {"subject.id"}, k);
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.status().field(), "personal");
-  Value forged = *json::Parse(
-      R"({"subject":{"type":"c","id":"1","blind_id":"00"}})");
+  Value forged =
+      *json::Parse(R"({"subject":{"type":"c","id":"1","blind_id":"00"}})");
   Result<EncryptResult> f = EncryptFields(&forged, {"subject.id"}, k);
   ASSERT_FALSE(f.ok());
   EXPECT_EQ(f.status().field(), "subject.blind_id");
@@ -231,7 +231,7 @@ TEST_F(FieldCryptoTest, LeafCoversCiphertextAndErasureChangesNoStoredByte) {
   auto ks =
       KeyStore::OpenForWrite(data, MasterKey::FromBytes(std::string(32, 'k')));
   ASSERT_TRUE(ks.ok());
-  Result<std::string> stored;
+  std::string stored;
   {
     auto ledger = Ledger::Open(data, *Ledger::ConfiguredOptions(data));
     ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
@@ -242,10 +242,11 @@ TEST_F(FieldCryptoTest, LeafCoversCiphertextAndErasureChangesNoStoredByte) {
     batch.push_back(Ledger::Prepare(std::move(rec).value()));
     auto receipts = (*ledger)->Append(std::move(batch), "local:t");
     ASSERT_TRUE(receipts.ok()) << receipts.status().ToString();
-    stored = (*ledger)->Get(0);
-    ASSERT_TRUE(stored.ok());
-    EXPECT_EQ(StoredLeafHash(*stored), receipts->front().leaf_hash);
-    EXPECT_NE(stored->find("\"ct\":"), std::string::npos);
+    Result<std::string> got = (*ledger)->Get(0);
+    ASSERT_TRUE(got.ok());
+    stored = *got;
+    EXPECT_EQ(StoredLeafHash(stored), receipts->front().leaf_hash);
+    EXPECT_NE(stored.find("\"ct\":"), std::string::npos);
     ASSERT_TRUE((*ledger)->Checkpoint().ok());
   }
   for (const char* secret : {"cus_8812", "jane.roe", "Jane Roe"}) {
@@ -254,11 +255,11 @@ TEST_F(FieldCryptoTest, LeafCoversCiphertextAndErasureChangesNoStoredByte) {
   ASSERT_TRUE((*ks)->Destroy("customer:cus_8812").ok());
   auto reader = Ledger::OpenForRead(data);
   ASSERT_TRUE(reader.ok());
-  EXPECT_EQ(*(*reader)->Get(0), *stored);
+  EXPECT_EQ(*(*reader)->Get(0), stored);
   Result<VerifyReport> v = VerifyLedger(data, {});
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok()) << v->findings.front().what;
-  Result<Value> readable = DecryptStored(*stored, ks->get(), View::kPlaintext);
+  Result<Value> readable = DecryptStored(stored, ks->get(), View::kPlaintext);
   ASSERT_TRUE(readable.ok()) << readable.status().ToString();
   EXPECT_EQ(readable->FindPath("action.recipient")->as_string(), "[erased]");
 }

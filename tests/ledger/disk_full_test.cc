@@ -204,7 +204,7 @@ std::string RlimitChild(const std::string& dir) {
   }
   const std::string seg = testing::SegmentPath(dir, 0);
   const uint64_t seg_size = testing::FileSize(seg);
-  ::signal(SIGXFSZ, SIG_IGN);
+  if (::signal(SIGXFSZ, SIG_IGN) == SIG_ERR) return "signal";
   rlimit lim{};
   if (::getrlimit(RLIMIT_FSIZE, &lim) != 0) return "getrlimit";
   rlimit small = lim;
@@ -290,7 +290,7 @@ std::vector<std::string> DerivedFailureChild(const std::string& dir) {
   }
   const uint64_t level0 = testing::FileSize(dir + "/tree/level-00");
   if (level0 <= (4u << 10)) return {"level-00 is not the largest file"};
-  ::signal(SIGXFSZ, SIG_IGN);
+  if (::signal(SIGXFSZ, SIG_IGN) == SIG_ERR) return {"signal"};
   rlimit lim{};
   if (::getrlimit(RLIMIT_FSIZE, &lim) != 0) return {"getrlimit"};
   rlimit small = lim;

@@ -299,6 +299,11 @@ TEST_F(RetentionCli, PlanPurgeGetAndVerify) {
 
   Ran verify = Cmd({"verify", "--trusted", dir_.path() + "/cp.txt"});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_NE(verify.out.find("purged: 7 records"), std::string::npos)
+      << verify.out;
+  json::Value report = Json(Cmd({"verify", "--json"}).out);
+  EXPECT_EQ(report.Find("purged")->as_number(), 7);
+  EXPECT_EQ(json::Canonical(*report.Find("purged_ranges")), "[[0,0],[2,7]]");
 
   // The independent auditor checks the purged record's inclusion with the
   // leaf hash its stub keeps, against a checkpoint signed after the purge.

@@ -130,8 +130,8 @@ class HttpClient {
       r.headers[name] = value;
     }
     if (r.status == 100) return ReadReply();
-    const size_t length = std::strtoull(r.Header("content-length").c_str(),
-                                        nullptr, 10);
+    const size_t length =
+        std::strtoull(r.Header("content-length").c_str(), nullptr, 10);
     while (buf_.size() < length) {
       if (!Fill()) {
         r.status = 0;
@@ -280,12 +280,12 @@ class ServerHarness {
   std::string Principal(const std::string& principal,
                         const std::vector<std::string>& roles) {
     for (const std::string& role : roles) {
-      auto g = RunCli({"--data", data_, "principal", "grant", principal,
-                       "--role", role});
+      auto g = RunCli(
+          {"--data", data_, "principal", "grant", principal, "--role", role});
       EXPECT_EQ(g.exit_code, 0) << g;
     }
-    auto t = RunCli({"--data", data_, "token", "create", "--principal",
-                     principal});
+    auto t =
+        RunCli({"--data", data_, "token", "create", "--principal", principal});
     EXPECT_EQ(t.exit_code, 0) << t;
     return JsonField(t.out, "token");
   }
@@ -307,8 +307,8 @@ class ServerHarness {
       ::dup2(out_pipe[1], 1);
       int fe = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
       ::dup2(fe, 2);
-      std::vector<std::string> args = {ACTLEDGER_BIN, "--data", data_,
-                                       "serve", "--listen", "127.0.0.1:0"};
+      std::vector<std::string> args = {
+          ACTLEDGER_BIN, "--data", data_, "serve", "--listen", "127.0.0.1:0"};
       args.insert(args.end(), extra.begin(), extra.end());
       std::vector<char*> argv;
       for (std::string& a : args) argv.push_back(a.data());
@@ -334,8 +334,8 @@ class ServerHarness {
     const std::string marker = "listening on http://127.0.0.1:";
     size_t at = line.find(marker);
     ASSERT_NE(at, std::string::npos)
-        << "no startup line: " << line << "\nlog: "
-        << cli_testing::ReadFile(log_);
+        << "no startup line: " << line
+        << "\nlog: " << cli_testing::ReadFile(log_);
     port_ = std::atoi(line.c_str() + at + marker.size());
     ASSERT_GT(port_, 0);
   }
@@ -372,7 +372,8 @@ inline std::string ActionRecord(const std::string& action_id,
          "\",\"trigger\":{\"type\":\"event\",\"source\":\"zendesk.ticket."
          "created\"},\"model\":{\"provider\":\"openai\",\"name\":\"gpt-4o\","
          "\"version\":\"gpt-4o-2024-11-20\",\"prompt_template\":{\"id\":"
-         "\"refund\",\"version\":\"7\"}},\"ai_output\":{\"decision\":\"refund\","
+         "\"refund\",\"version\":\"7\"}},\"ai_output\":{\"decision\":"
+         "\"refund\","
          "\"reasoning\":\"duplicate charge" +
          padding +
          "\",\"confidence\":0.93},\"action\":{\"type\":\"payment.refund\","
@@ -388,8 +389,8 @@ inline std::string Proposal(const std::string& action_id,
                             const std::string& type = "email.send",
                             const std::string& amount = "",
                             int account_age_days = 400) {
-  std::string action = "{\"type\":\"" + type +
-                       "\",\"system\":\"sys\",\"target\":\"t-1\"";
+  std::string action =
+      "{\"type\":\"" + type + "\",\"system\":\"sys\",\"target\":\"t-1\"";
   if (!amount.empty()) {
     action += ",\"amount\":{\"value\":\"" + amount + "\",\"currency\":\"USD\"}";
   }

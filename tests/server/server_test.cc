@@ -78,9 +78,9 @@ TEST_F(ServerTest, RoleRouteMatrixAllowsAndRefusesEachRole) {
   h_.Start();
   HttpClient c(h_.port());
   // A pending proposal by agent2 that the approver may decide.
-  ASSERT_EQ(c.Send("POST", "/v1/actions", Proposal("m-pending"), writer2_)
-                .status,
-            201);
+  ASSERT_EQ(
+      c.Send("POST", "/v1/actions", Proposal("m-pending"), writer2_).status,
+      201);
   struct Case {
     std::string method, target, body, content_type;
     std::set<std::string> allowed;  // roles (by our principal names)
@@ -91,10 +91,16 @@ TEST_F(ServerTest, RoleRouteMatrixAllowsAndRefusesEachRole) {
   const std::string json = "application/json";
   cases.push_back({"POST", "/v1/records", "", json, {"writer"}});
   cases.push_back({"POST", "/v1/actions", "", json, {"writer"}});
-  cases.push_back({"GET", "/v1/actions/m-pending", "", "",
+  cases.push_back({"GET",
+                   "/v1/actions/m-pending",
+                   "",
+                   "",
                    {"writer", "approver", "auditor"}});
-  cases.push_back({"POST", "/v1/actions/m-pending/outcome",
-                   "{\"status\":\"pending\"}", json, {"writer"}});
+  cases.push_back({"POST",
+                   "/v1/actions/m-pending/outcome",
+                   "{\"status\":\"pending\"}",
+                   json,
+                   {"writer"}});
   cases.push_back({"GET", "/v1/approvals", "", "", {"approver", "auditor"}});
   cases.push_back({"GET", "/v1/records/0", "", "", {"auditor"}});
   cases.push_back({"GET", "/v1/records?limit=5", "", "", {"auditor"}});
@@ -105,16 +111,22 @@ TEST_F(ServerTest, RoleRouteMatrixAllowsAndRefusesEachRole) {
   cases.push_back({"GET", "/v1/reports/completeness", "", "", {"auditor"}});
   cases.push_back({"GET", "/metrics", "", "", {"auditor", "admin"}});
   cases.push_back({"GET", "/v1/tokens", "", "", {"admin"}});
-  cases.push_back({"POST", "/v1/tokens", "{\"principal\":\"x@acme\"}", json,
-                   {"admin"}});
+  cases.push_back(
+      {"POST", "/v1/tokens", "{\"principal\":\"x@acme\"}", json, {"admin"}});
   cases.push_back(
       {"GET", "/v1/principals/agent@acme/roles", "", "", {"admin"}});
-  cases.push_back({"POST", "/v1/principals/y@acme/roles",
-                   "{\"role\":\"auditor\"}", json, {"admin"}});
+  cases.push_back({"POST",
+                   "/v1/principals/y@acme/roles",
+                   "{\"role\":\"auditor\"}",
+                   json,
+                   {"admin"}});
   cases.push_back({"GET", "/v1/policy", "", "", {"admin", "auditor"}});
   const std::vector<std::pair<std::string, std::string>> who = {
-      {"writer", writer_},     {"approver", approver_}, {"auditor", auditor_},
-      {"admin", admin_},       {"nobody", nobody_}};
+      {"writer", writer_},
+      {"approver", approver_},
+      {"auditor", auditor_},
+      {"admin", admin_},
+      {"nobody", nobody_}};
   for (const Case& k : cases) {
     for (const auto& [role, token] : who) {
       std::string body = k.body;
@@ -123,13 +135,13 @@ TEST_F(ServerTest, RoleRouteMatrixAllowsAndRefusesEachRole) {
       HttpReply r = c.Send(k.method, k.target, body, token, k.content_type);
       const bool allowed = k.allowed.count(role) > 0;
       if (allowed) {
-        EXPECT_NE(r.status, 403) << role << " " << k.method << " " << k.target
-                                 << ": " << r;
+        EXPECT_NE(r.status, 403)
+            << role << " " << k.method << " " << k.target << ": " << r;
         EXPECT_NE(r.status, 401) << role << " " << k.target << ": " << r;
         EXPECT_LT(r.status, 500) << role << " " << k.target << ": " << r;
       } else {
-        EXPECT_EQ(r.status, 403) << role << " " << k.method << " " << k.target
-                                 << ": " << r;
+        EXPECT_EQ(r.status, 403)
+            << role << " " << k.method << " " << k.target << ": " << r;
         EXPECT_EQ(ErrorField(r, "code"), "permission_denied") << r;
       }
     }
@@ -139,9 +151,9 @@ TEST_F(ServerTest, RoleRouteMatrixAllowsAndRefusesEachRole) {
   HttpReply w = c.Send("POST", "/v1/approvals/m-pending",
                        "{\"decision\":\"approve\"}", writer_);
   EXPECT_EQ(w.status, 403) << w;
-  HttpReply ok = c.Send("POST", "/v1/approvals/m-pending",
-                        "{\"decision\":\"approve\",\"reason\":\"fine\"}",
-                        approver_);
+  HttpReply ok =
+      c.Send("POST", "/v1/approvals/m-pending",
+             "{\"decision\":\"approve\",\"reason\":\"fine\"}", approver_);
   EXPECT_EQ(ok.status, 201) << ok;
   EXPECT_EQ(JsonField(ok.body, "approver"), "boss@acme");
   // Token revocation (admin) takes effect at once.
@@ -150,11 +162,11 @@ TEST_F(ServerTest, RoleRouteMatrixAllowsAndRefusesEachRole) {
   ASSERT_EQ(created.status, 201) << created;
   const std::string temp = JsonField(created.body, "token");
   EXPECT_EQ(c.Send("GET", "/v1/approvals", "", temp).status, 403);
-  EXPECT_EQ(c.Send("DELETE", "/v1/tokens/" + JsonField(created.body,
-                                                       "token_id"),
-                   "", admin_)
-                .status,
-            200);
+  EXPECT_EQ(
+      c.Send("DELETE", "/v1/tokens/" + JsonField(created.body, "token_id"), "",
+             admin_)
+          .status,
+      200);
   EXPECT_EQ(c.Send("GET", "/v1/approvals", "", temp).status, 401);
 }
 
@@ -162,10 +174,9 @@ TEST_F(ServerTest, SeparationOfDutiesRefusesTheProposerAsApprover) {
   const std::string both = h_.Principal("both@acme", {"writer", "approver"});
   h_.Start();
   HttpClient c(h_.port());
-  ASSERT_EQ(c.Send("POST", "/v1/actions", Proposal("sod-1"), both).status,
-            201);
-  HttpReply r = c.Send("POST", "/v1/approvals/sod-1",
-                       "{\"decision\":\"approve\"}", both);
+  ASSERT_EQ(c.Send("POST", "/v1/actions", Proposal("sod-1"), both).status, 201);
+  HttpReply r =
+      c.Send("POST", "/v1/approvals/sod-1", "{\"decision\":\"approve\"}", both);
   EXPECT_EQ(r.status, 403) << r;
   EXPECT_NE(ErrorField(r, "message").find("separation of duties"),
             std::string::npos);
@@ -198,8 +209,7 @@ TEST_F(ServerTest, EveryErrorStatusHasTheErrorShapeAndStoresNothing) {
   EXPECT_EQ(ErrorField(r, "code"), "unauthenticated");
   EXPECT_EQ(c.Send("GET", "/v1/approvals", "", "alt_0000").status, 401);
   // 403.
-  EXPECT_EQ(c.Send("POST", "/v1/records", ActionRecord("e-2"), auditor_)
-                .status,
+  EXPECT_EQ(c.Send("POST", "/v1/records", ActionRecord("e-2"), auditor_).status,
             403);
   // 404: no route, no action, no record.
   EXPECT_EQ(c.Send("GET", "/v1/nothing", "", auditor_).status, 404);
@@ -233,8 +243,8 @@ TEST_F(ServerTest, EveryErrorStatusHasTheErrorShapeAndStoresNothing) {
   EXPECT_EQ(after_valid, before + 2);  // the proposal and the rejection
 
   // 413: a record over --max-record-bytes, a batch over --max-batch-bytes.
-  r = c.Send("POST", "/v1/records", ActionRecord("e-big", std::string(5000, 'x')),
-             writer_);
+  r = c.Send("POST", "/v1/records",
+             ActionRecord("e-big", std::string(5000, 'x')), writer_);
   EXPECT_EQ(r.status, 413) << r;
   EXPECT_EQ(ErrorField(r, "code"), "resource_exhausted");
   std::string batch;
@@ -295,14 +305,13 @@ TEST_F(ServerTest, BatchIsAllOrNothingAndReceiptsMatchStoredBytes) {
 TEST_F(ServerTest, FullLifecycleWithPolicyProofAndVerify) {
   h_.ActivatePolicy(std::string(ACTLEDGER_SOURCE_DIR) +
                     "/examples/policy.yaml");
-  const std::string support =
-      h_.Principal("lead@acme", {"support-lead"});
+  const std::string support = h_.Principal("lead@acme", {"support-lead"});
   h_.Start();
   HttpClient c(h_.port());
   // A small refund for an old account: auto-approved by rule T-2026-03.
-  HttpReply r = c.Send("POST", "/v1/actions",
-                       Proposal("rf-1", "payment.refund", "40.00", 400),
-                       writer_);
+  HttpReply r =
+      c.Send("POST", "/v1/actions",
+             Proposal("rf-1", "payment.refund", "40.00", 400), writer_);
   ASSERT_EQ(r.status, 201) << r;
   Value d = ParseJson(r.body);
   EXPECT_EQ(d.Find("decision")->as_string(), "allow");
@@ -410,15 +419,16 @@ TEST_F(ServerTest, AppendQueueBoundAnswers503WithRetryAfter) {
   h_.Start({"--max-queue-bytes", "1000"});
   const int before = Records(h_.port());
   std::string batch;
-  for (int i = 0; i < 2000; ++i) batch += ActionRecord("q-" + std::to_string(i)) + "\n";
+  for (int i = 0; i < 2000; ++i)
+    batch += ActionRecord("q-" + std::to_string(i)) + "\n";
   std::atomic<int> refused{0}, created{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       HttpClient c(h_.port());
       for (int i = 0; i < 5; ++i) {
-        HttpReply r =
-            c.Send("POST", "/v1/records", batch, writer_, "application/x-ndjson");
+        HttpReply r = c.Send("POST", "/v1/records", batch, writer_,
+                             "application/x-ndjson");
         if (r.status == 503) {
           EXPECT_EQ(r.Header("retry-after"), "1");
           ++refused;
@@ -490,7 +500,8 @@ TEST_F(ServerTest, GracefulShutdownFinishesInFlightAndLosesNothing) {
   ASSERT_GT(acked.size(), 10u);
   auto v = RunCli({"--data", h_.data(), "verify"});
   EXPECT_EQ(v.exit_code, 0) << v;
-  for (size_t i = 0; i < acked.size(); i += std::max<size_t>(1, acked.size() / 50)) {
+  for (size_t i = 0; i < acked.size();
+       i += std::max<size_t>(1, acked.size() / 50)) {
     auto g = RunCli({"--data", h_.data(), "get", acked[i].first});
     ASSERT_EQ(g.exit_code, 0) << g;
     EXPECT_EQ(LeafHashHex(g.out.substr(0, g.out.size() - 1)), acked[i].second);
@@ -509,7 +520,8 @@ TEST_F(ServerTest, SigkillUnderConcurrentLoadKeepsEveryAcknowledgedRecord) {
       for (int i = 0; !stop.load(); ++i) {
         const bool batch = i % 3 == 0;
         std::string body;
-        const std::string id = "k-" + std::to_string(t) + "-" + std::to_string(i);
+        const std::string id =
+            "k-" + std::to_string(t) + "-" + std::to_string(i);
         if (batch) {
           for (int k = 0; k < 20; ++k) {
             body += ActionRecord(id + "-" + std::to_string(k)) + "\n";
@@ -517,8 +529,9 @@ TEST_F(ServerTest, SigkillUnderConcurrentLoadKeepsEveryAcknowledgedRecord) {
         } else {
           body = ActionRecord(id);
         }
-        HttpReply r = c.Send("POST", "/v1/records", body, writer_,
-                             batch ? "application/x-ndjson" : "application/json");
+        HttpReply r =
+            c.Send("POST", "/v1/records", body, writer_,
+                   batch ? "application/x-ndjson" : "application/json");
         if (r.status != 201) {
           if (!c.connected()) break;
           continue;
@@ -591,8 +604,8 @@ TEST_F(ServerTest, ConfigFileSetsOptionsAndFlagsOverrideIt) {
   EXPECT_EQ(r.status, 413) << r;
   ASSERT_EQ(h_.Stop(), 0);
   cli_testing::WriteFile(h_.dir() + "/bad.yaml", "listne: x\n");
-  auto bad = RunCli({"--data", h_.data(), "serve", "--config",
-                     h_.dir() + "/bad.yaml"});
+  auto bad = RunCli(
+      {"--data", h_.data(), "serve", "--config", h_.dir() + "/bad.yaml"});
   EXPECT_EQ(bad.exit_code, 3) << bad;
   EXPECT_NE(bad.err.find("listne"), std::string::npos) << bad;
 }
