@@ -27,7 +27,8 @@ build=${STATIC_BUILD:-build/static}
 # Every directory of the project's code; new files and modules in them are
 # covered without editing this script.
 dirs="src|tools|bench|tests"
-files_regex="^$root/($dirs)/"
+root_re=$(printf '%s' "$root" | sed 's/[][\.*^$+?(){}|]/\\&/g')
+files_regex="^$root_re/($dirs)/"
 
 # The compile database of a clang configuration (configured, never built):
 # clang-tidy 14 is clang 14, so it reads clang's flags exactly; GCC's own
@@ -68,7 +69,7 @@ for t in "${tools[@]}"; do
       # in the report below; system and third-party headers never.
       log=$build/clang-tidy.log
       if ! run-clang-tidy-14 -p "$build" -j"$(nproc)" -quiet \
-        -header-filter="^$root/(include/actledger|$dirs)/" \
+        -header-filter="^$root_re/(include/actledger|$dirs)/" \
         "${units[@]}" >"$log" 2>&1; then
         status=1
         # One line per distinct finding (a header's finding is reported by

@@ -432,7 +432,9 @@ Result<std::string> NoteVerifier::Open(std::string_view note) const {
     if (line.blob.size() != key_id_.size() + signature.size()) {
       return DataLoss("invalid signature by key " + label);
     }
-    std::copy(line.blob.begin() + key_id_.size(), line.blob.end(),
+    const std::string_view signature_bytes =
+        std::string_view(line.blob).substr(key_id_.size());
+    std::copy(signature_bytes.begin(), signature_bytes.end(),
               signature.begin());
     if (!crypto::Ed25519Verify(public_key_, body, signature)) {
       return DataLoss("invalid signature by key " + label);

@@ -118,7 +118,7 @@ Status ValidatePersonalFields(const std::vector<std::string>& paths) {
       }
     }
     for (std::string_view clear : kClearPaths) {
-      if (Covers(p, clear)) {
+      if (Covers(p, clear) || Covers(clear, p)) {
         return InvalidArgument(
             "\"" + p + "\" cannot be personal: " + std::string(clear) +
                 " must stay readable without keys (list subject.id and "

@@ -46,8 +46,9 @@ constexpr char kPersonalMember[] = "personal";
 
 // Checks a policy's personal_fields: dotted paths of non-empty segments,
 // none of which is (or contains) what the ledger, the gate or the index
-// must read in the clear: subject.type, subject.blind_id, action.type,
-// action_id, kind, personal and the envelope members. Errors:
+// must read in the clear, or lies inside it: subject.type,
+// subject.blind_id, action.type, action_id, kind, personal and the
+// envelope members. Errors:
 // kInvalidArgument with field "personal_fields[i]".
 Status ValidatePersonalFields(const std::vector<std::string>& paths);
 

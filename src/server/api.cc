@@ -1109,8 +1109,8 @@ void Api::PostOutcome(const HttpRequest& r, const Identity& who,
         return gate_->StageOutcome(actor, std::move(*shared));
       },
       [](gate::StagedWrite& w, const Receipt& rc) {
-        Result<Value> v = json::Parse(ReceiptJson(rc));
-        Value out = std::move(v).value();
+        Result<Value> receipt = json::Parse(ReceiptJson(rc));
+        Value out = std::move(receipt).value();
         out.Set("violation", w.violation.has_value()
                                  ? Value::String(*w.violation)
                                  : Value::Null());
