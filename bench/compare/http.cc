@@ -56,6 +56,8 @@ class Server {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    // Its access log (one line per request) would drown the results.
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     std::vector<std::string> argv = {cli,     "--data",   dir,
                                      "serve", "--listen", "127.0.0.1:0"};
     std::vector<char*> args;

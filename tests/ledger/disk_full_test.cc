@@ -72,6 +72,7 @@ void FillUp(const std::string& path) {
 
 std::vector<AppendRequest> BigBatch(const std::string& prefix, int n) {
   std::vector<AppendRequest> batch;
+  batch.reserve(n);
   for (int i = 0; i < n; ++i) {
     batch.push_back(SmallRequest(prefix + std::to_string(i), 1000));
   }
@@ -281,6 +282,7 @@ std::vector<std::string> DerivedFailureChild(const std::string& dir) {
   std::vector<merkle::Hash> leaves;
   for (int i = 0; i < 30; ++i) {
     std::vector<AppendRequest> batch;
+    batch.reserve(10);
     for (int k = 0; k < 10; ++k) {
       batch.push_back(SmallRequest("d" + std::to_string(i * 10 + k)));
     }
@@ -298,6 +300,7 @@ std::vector<std::string> DerivedFailureChild(const std::string& dir) {
   if (::setrlimit(RLIMIT_FSIZE, &small) != 0) return {"setrlimit"};
   for (int i = 0; i < 3; ++i) {
     std::vector<AppendRequest> batch;
+    batch.reserve(3);
     for (int k = 0; k < 3; ++k) {
       batch.push_back(SmallRequest("e" + std::to_string(i * 3 + k)));
     }
@@ -306,7 +309,7 @@ std::vector<std::string> DerivedFailureChild(const std::string& dir) {
     if (r.ok()) {
       for (const Receipt& rc : *r) leaves.push_back(rc.leaf_hash);
     } else if (ledger.size() != before) {
-      errors.push_back("a failed append changed size()");
+      errors.emplace_back("a failed append changed size()");
     }
   }
   // While the tree cannot grow, acknowledged records stay readable.
@@ -329,7 +332,7 @@ std::vector<std::string> DerivedFailureChild(const std::string& dir) {
     }
     leaves.push_back((*r)[0].leaf_hash);
   }
-  if (ledger.size() != leaves.size()) errors.push_back("size mismatch");
+  if (ledger.size() != leaves.size()) errors.emplace_back("size mismatch");
   for (uint64_t i = 0; i < leaves.size(); ++i) {
     Result<std::string> b = ledger.Get(i);
     Result<merkle::Hash> leaf = ledger.LeafHash(i);
@@ -345,7 +348,7 @@ std::vector<std::string> DerivedFailureChild(const std::string& dir) {
   for (const merkle::Hash& h : leaves) ref.Append(h);
   Result<merkle::Hash> root = ledger.Root(leaves.size());
   if (!root.ok() || *root != ref.Root()) {
-    errors.push_back("after recovery, Root(size) is wrong");
+    errors.emplace_back("after recovery, Root(size) is wrong");
   }
   return errors;
 }

@@ -253,7 +253,8 @@ TEST_F(LedgerTamper, FlippedLeafHashInTreeLevel0) {
   FlipByte(path, 13 * 32 + 5);
   VerifyReport rep = MustVerify(dir_);
   ASSERT_FALSE(rep.ok());
-  EXPECT_TRUE(HasFinding(rep, "tree/level-00", 13 * 32, 13)) << Describe(rep);
+  EXPECT_TRUE(HasFinding(rep, "tree/level-00", int64_t{13} * 32, 13))
+      << Describe(rep);
   ExpectAppendsRefused();
   WriteBytes(path, original);
   ExpectRestoredLedgerWorks();
@@ -265,7 +266,8 @@ TEST_F(LedgerTamper, FlippedNodeInTreeLevel1) {
   FlipByte(path, 5 * 32 + 31);
   VerifyReport rep = MustVerify(dir_);
   ASSERT_FALSE(rep.ok());
-  EXPECT_TRUE(HasFinding(rep, "tree/level-01", 5 * 32)) << Describe(rep);
+  EXPECT_TRUE(HasFinding(rep, "tree/level-01", int64_t{5} * 32))
+      << Describe(rep);
   ExpectAppendsRefused();
   WriteBytes(path, original);
   ExpectRestoredLedgerWorks();
@@ -775,6 +777,7 @@ TEST(LedgerVerifyConcurrent, VerifyBesideAnAppendingWriterPasses) {
     gen::Generator g(testing::GenOptions(99));
     while (!stop.load()) {
       std::vector<AppendRequest> batch;
+      batch.reserve(40);
       for (int i = 0; i < 40; ++i)
         batch.push_back(testing::Request(g.NextLine()));
       Result<std::vector<Receipt>> r = ledger->Append(std::move(batch), "t:v");

@@ -317,8 +317,9 @@ TEST_F(ReportTest, SubjectShowsEachDecisionOfThatSubjectAndNothingElse) {
     const json::Value& v = generated_[i];
     const std::string action_id = Str(v, "action_id");
     auto row = std::find_if(
-        decisions->rows.begin(), decisions->rows.end(), [&](const auto& row) {
-          return row[ColumnIndex(*decisions, "action_id")] == action_id;
+        decisions->rows.begin(), decisions->rows.end(),
+        [&](const auto& candidate) {
+          return candidate[ColumnIndex(*decisions, "action_id")] == action_id;
         });
     ASSERT_NE(row, decisions->rows.end()) << action_id;
     EXPECT_EQ((*row)[ColumnIndex(*decisions, "model_version")],
