@@ -212,8 +212,9 @@ int main(int argc, char** argv) {
   const double days = natural_days * stretch;
   // A 30-day window in the middle of the data.
   const int64_t mid = t0 + static_cast<int64_t>((t1 - t0) * stretch / 2);
-  const int64_t from_us = std::max(t0, mid - 15 * 86400000000LL);
-  const int64_t to_us = from_us + 30 * 86400000000LL;
+  const int64_t from_us =
+      std::max<int64_t>(t0, mid - int64_t{15} * 86400000000);
+  const int64_t to_us = from_us + int64_t{30} * 86400000000;
   auto rfc = [](int64_t us) {
     return FormatRfc3339Utc(UtcTime{us / 1000000, 0}, 0);
   };

@@ -108,8 +108,9 @@ std::optional<int64_t> DecimalToMicros(std::string_view text, Rounding round) {
     if (text[i] != '.') return std::nullopt;
     const size_t frac_start = ++i;
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
-    if (i != text.size() || i == frac_start) return std::nullopt;
+    if (i != text.size()) return std::nullopt;
     frac = text.substr(frac_start);
+    if (frac.empty()) return std::nullopt;  // "1." is not a decimal
   }
   // Accumulate the magnitude as a non-positive number so that INT64_MIN
   // fits; a positive result is negated at the end.

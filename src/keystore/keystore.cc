@@ -84,11 +84,12 @@ std::string Entry(uint8_t type, std::string_view blind_raw, uint32_t version,
                   int64_t time, std::string_view iv, std::string_view sealed) {
   std::string e(kEntryBytes, '\0');
   e[kOffType] = static_cast<char>(type);
-  std::memcpy(e.data() + kOffBlind, blind_raw.data(), blind_raw.size());
+  // std::string::replace, not memcpy: the views may be empty (and null).
+  e.replace(kOffBlind, blind_raw.size(), blind_raw);
   PutU32(&e, kOffVersion, version);
   PutI64(&e, kOffTime, time);
-  std::memcpy(e.data() + kOffIv, iv.data(), iv.size());
-  std::memcpy(e.data() + kOffSealed, sealed.data(), sealed.size());
+  e.replace(kOffIv, iv.size(), iv);
+  e.replace(kOffSealed, sealed.size(), sealed);
   PutU32(&e, 0, crypto::Crc32c(e.data() + 4, kEntryBytes - 4));
   return e;
 }

@@ -28,7 +28,7 @@ constexpr const char* kDefaultFloor = "6mo";
 
 class RetentionLoader {
  public:
-  RetentionLoader(std::string_view source) : source_(source) {}
+  explicit RetentionLoader(std::string_view source) : source_(source) {}
 
   Status Error(const YAML::Node& n, const std::string& field,
                const std::string& what) const {

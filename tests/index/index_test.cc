@@ -514,10 +514,14 @@ TEST_F(PopulatedIndexTest, AmountRangesCompareExactDecimals) {
 }
 
 TEST_F(PopulatedIndexTest, TimeRangeIsFromInclusiveToExclusive) {
-  const std::string t10 = *Text(records_[10], "recorded_at");
-  const std::string t200 = *Text(records_[200], "recorded_at");
-  UtcTime lo = RecordedAt(records_[10]);
-  UtcTime hi = RecordedAt(records_[200]);
+  // A batch shares one recorded_at: bound the range by distinct stamps.
+  std::set<UtcTime> stamps;
+  for (const Value& r : records_) stamps.insert(RecordedAt(r));
+  ASSERT_GE(stamps.size(), 4u);
+  const UtcTime lo = *std::next(stamps.begin());
+  const UtcTime hi = *std::prev(stamps.end(), 2);
+  const std::string t10 = FormatRfc3339Utc(lo, 6);
+  const std::string t200 = FormatRfc3339Utc(hi, 6);
   auto in = [&](UtcTime a, UtcTime b) {
     return Expected([&](const Value& r) {
       UtcTime t = RecordedAt(r);
@@ -525,6 +529,7 @@ TEST_F(PopulatedIndexTest, TimeRangeIsFromInclusiveToExclusive) {
     });
   };
   std::vector<uint64_t> got = QueryAll({{"from", t10}, {"to", t200}});
+  ASSERT_FALSE(got.empty());
   EXPECT_EQ(got, in(lo, hi));
   EXPECT_EQ(got.front(), Expected([&](const Value& r) {
                            return RecordedAt(r) == lo;

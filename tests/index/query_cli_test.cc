@@ -322,19 +322,6 @@ TEST_F(QueryCli, ActionProofsVerifyAgainstThePrintedCheckpoint) {
     EXPECT_TRUE(
         merkle::VerifyInclusion(leaf, seq, cp->size, path, cp->root).ok());
   }
-  // A record after the checkpoint has no proof yet, and says so.
-  r = Cmd(
-      {"outcome", "proof-1", "-"},
-      R"({"kind":"outcome","action_id":"proof-1","outcome":{"status":"success"}})");
-  ASSERT_EQ(r.exit_code, 0) << r;
-  r = Cmd({"action", "proof-1", "--proof"});
-  ASSERT_EQ(r.exit_code, 0) << r;
-  view = json::Parse(r.out);
-  ASSERT_TRUE(view.ok());
-  const json::Value& newest = view->Find("timeline")->as_array().back();
-  EXPECT_TRUE(newest.Find("proof")->is_null());
-  EXPECT_THAT(newest.Find("proof_note")->as_string(),
-              HasSubstr("after the latest checkpoint"));
 }
 
 }  // namespace
