@@ -140,10 +140,10 @@ class [[nodiscard]] Result {
 }  // namespace actledger
 
 // Returns from the enclosing function if `expr` (a Status) is not OK.
-#define ACTLEDGER_RETURN_IF_ERROR(expr)      \
-  do {                                       \
-    ::actledger::Status _st = (expr);        \
-    if (!_st.ok()) return _st;               \
+#define ACTLEDGER_RETURN_IF_ERROR(expr) \
+  do {                                  \
+    ::actledger::Status _st = (expr);   \
+    if (!_st.ok()) return _st;          \
   } while (0)
 
 #define ACTLEDGER_CONCAT_INNER_(a, b) a##b
@@ -152,8 +152,9 @@ class [[nodiscard]] Result {
 // ACTLEDGER_ASSIGN_OR_RETURN(auto x, F()); returns F()'s status on error.
 // NOLINTBEGIN(bugprone-macro-parentheses): `res` is a name and `lhs` a
 // declaration; neither compiles in parentheses.
-#define ACTLEDGER_ASSIGN_OR_RETURN(lhs, expr) \
-  ACTLEDGER_ASSIGN_OR_RETURN_IMPL_(ACTLEDGER_CONCAT_(_res_, __LINE__), lhs, expr)
+#define ACTLEDGER_ASSIGN_OR_RETURN(lhs, expr)                               \
+  ACTLEDGER_ASSIGN_OR_RETURN_IMPL_(ACTLEDGER_CONCAT_(_res_, __LINE__), lhs, \
+                                   expr)
 #define ACTLEDGER_ASSIGN_OR_RETURN_IMPL_(res, lhs, expr) \
   auto res = (expr);                                     \
   if (!res.ok()) return res.status();                    \

@@ -298,9 +298,10 @@ void Api::Handle(HttpRequest request, Respond respond) {
   };
 
   // Route patterns, and the methods each accepts.
+  // cppcheck misses uses through std::optional's operator->.
   struct Match {
-    const char* pattern;
-    std::vector<const char*> methods;
+    const char* pattern;               // cppcheck-suppress unusedStructMember
+    std::vector<const char*> methods;  // cppcheck-suppress unusedStructMember
   };
   std::optional<Match> match;
   if (is({"healthz"})) {
@@ -632,7 +633,8 @@ void Api::OnDurable(std::shared_ptr<PendingAppend> p,
   {
     std::lock_guard<std::mutex> lock(done_mu_);
     done_.emplace_back(std::move(p), std::move(receipts));
-    if (!drain_scheduled_) drain_scheduled_ = schedule = true;
+    schedule = !drain_scheduled_;
+    drain_scheduled_ = true;
   }
   if (schedule) asio::post(*io_, [this] { Drain(); });
   appends_pending_.fetch_sub(1);
@@ -984,7 +986,7 @@ void Api::PostAction(const HttpRequest& r, const Identity& who,
       [this, actor = who.principal, shared] {
         return gate_->StagePropose(actor, std::move(*shared));
       },
-      [this](gate::StagedWrite& w, const Receipt&) {
+      [this](const gate::StagedWrite& w, const Receipt&) {
         metrics_->CountDecision(w.decision.decision);
         return Json(201, DecisionJson(w.decision));
       },

@@ -59,9 +59,9 @@ template <class Derived>
 class Session : public SessionBase {
  public:
   Session(std::shared_ptr<Shared> shared, tcp::endpoint remote)
-      : shared_(std::move(shared)) {
-    remote_ =
-        remote.address().to_string() + ":" + std::to_string(remote.port());
+      : shared_(std::move(shared)),
+        remote_(remote.address().to_string() + ":" +
+                std::to_string(remote.port())) {
     shared_->metrics->open_connections.fetch_add(1);
   }
   ~Session() override {

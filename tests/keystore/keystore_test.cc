@@ -286,14 +286,15 @@ TEST_F(KeyStoreTest, ChangedEntryIsDetected) {
 }
 
 TEST_F(KeyStoreTest, DestroyLeavesNoCopyOfTheWrappedKeyInAnyFile) {
-  std::string wrapped, blind, other_key;
+  std::string blind, other_key;
   {
     auto w = Writer();
     Result<SubjectKey> k = w->GetOrCreate("customer:44821");
     ASSERT_TRUE(k.ok());
     blind = k->blind_id;
     other_key = std::string(w->GetOrCreate("customer:7")->key.view());
-    wrapped = Slurp(store()).substr(kHeader + kEntry + 52, 60);  // iv+sealed
+    const std::string wrapped =
+        Slurp(store()).substr(kHeader + kEntry + 52, 60);  // iv+sealed
     ASSERT_EQ(FilesContaining(dir_.path(), wrapped).size(), 1u);
     Result<DestroyResult> d = w->Destroy("customer:44821");
     ASSERT_TRUE(d.ok()) << d.status().ToString();

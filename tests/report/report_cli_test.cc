@@ -187,9 +187,8 @@ TEST_F(ReportCliTest, BadOptionsNameTheOption) {
   for (const Case& c : cases) {
     RunResult r = Report(c.args);
     EXPECT_EQ(r.exit_code, c.exit_code) << c.args[0] << "\n" << r;
-    EXPECT_NE(r.err.find(c.mention), std::string::npos)
-        << c.args[0] << "\n"
-        << r;
+    EXPECT_NE(r.err.find(c.mention), std::string::npos) << c.args[0] << "\n"
+                                                        << r;
     EXPECT_TRUE(r.out.empty()) << r;
   }
 }

@@ -108,8 +108,9 @@ TEST_F(ReportTest, CompletenessMatchesGeneratedRecords) {
   std::vector<std::pair<uint64_t, std::string>> ranked;
   for (const PartCheck& p : Parts())
     ranked.push_back({missing[p.name], p.name});
-  std::stable_sort(ranked.begin(), ranked.end(),
-                   [](auto& a, auto& b) { return a.first > b.first; });
+  std::stable_sort(
+      ranked.begin(), ranked.end(),
+      [](const auto& a, const auto& b) { return a.first > b.first; });
   EXPECT_EQ(SummaryValue(r, "most_missing_1"), ranked[0].second);
   EXPECT_EQ(SummaryValue(r, "most_missing_2"), ranked[1].second);
   EXPECT_EQ(SummaryValue(r, "most_missing_3"), ranked[2].second);
