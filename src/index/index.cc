@@ -3,12 +3,15 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "index/row.h"
 #include "policy/decimal.h"
@@ -194,7 +197,7 @@ std::string UpsertActionSql() {
         expr = "MAX(" + n + ", excluded." + n + ")";
         break;
       case Merge::kCount:
-        expr = n + " + 1";
+        expr = n + " + excluded." + n;
         break;
     }
     updates += (updates.empty() ? "" : ", ") + n + " = " + expr;
@@ -202,6 +205,83 @@ std::string UpsertActionSql() {
   return "INSERT INTO actions(" + cols + ") VALUES(" + params +
          ") ON CONFLICT(action_id) DO UPDATE SET " + updates;
 }
+
+// The `actions` values of the records of one action within one
+// transaction, merged in memory the way the upsert merges them with the
+// stored row (Merge), so each action costs one upsert per transaction
+// rather than one per record. Cells point into the batch's rows, which
+// outlive it.
+class ActionMerger {
+ public:
+  static constexpr size_t kNumColumns = std::size(kActionColumns);
+
+  void Add(const Row& row) {
+    const std::string_view id = row[kActionId].s;
+    auto [it, inserted] = slots_.try_emplace(id, pending_.size());
+    if (inserted) pending_.emplace_back();
+    Pending& p = pending_[it->second];
+    ++p.count;
+    const std::string_view kind = row[kKind].s;
+    for (size_t i = 0; i < kNumColumns; ++i) {
+      const ActionColumn& a = kActionColumns[i];
+      if (a.col < 0 || !Contributes(a.from, kind, row)) continue;
+      const Cell* v = &row[a.col];
+      if (v->type == Cell::Type::kNull) continue;
+      const Cell*& cur = p.cells[i];
+      switch (a.merge) {
+        case Merge::kKey:
+        case Merge::kFirst:
+          if (cur == nullptr) cur = v;
+          break;
+        case Merge::kLast:
+          cur = v;
+          break;
+        case Merge::kMin:
+          if (cur == nullptr || v->i < cur->i) cur = v;
+          break;
+        case Merge::kMax:
+          if (cur == nullptr || v->i > cur->i) cur = v;
+          break;
+        case Merge::kCount:
+          break;
+      }
+    }
+  }
+
+  // Binds each merged action, in order of first appearance, to `upsert`
+  // and runs it; then forgets them.
+  template <typename Upsert>
+  Status Flush(Upsert* upsert) {
+    for (const Pending& p : pending_) {
+      for (size_t i = 0; i < kNumColumns; ++i) {
+        const int param = static_cast<int>(i + 1);
+        if (kActionColumns[i].merge == Merge::kCount) {
+          upsert->Bind(param, p.count);
+        } else if (p.cells[i] != nullptr) {
+          upsert->Bind(param, *p.cells[i]);
+        } else {
+          upsert->BindNull(param);
+        }
+      }
+      ACTLEDGER_RETURN_IF_ERROR(upsert->Exec("merge action"));
+    }
+    Clear();
+    return Status::Ok();
+  }
+
+  void Clear() {
+    pending_.clear();
+    slots_.clear();
+  }
+
+ private:
+  struct Pending {
+    std::array<const Cell*, kNumColumns> cells{};
+    int64_t count = 0;
+  };
+  std::vector<Pending> pending_;
+  std::unordered_map<std::string_view, size_t> slots_;
+};
 
 Status SqlError(sqlite3* db, const std::string& what) {
   return IoError(std::string(kIndexFile) + ": " + what + ": " +
@@ -581,10 +661,56 @@ class BatchQueue {
 };
 
 constexpr size_t kBatchRecords = 4096;
+// Records per transaction in a bulk catch-up.
+constexpr uint64_t kBulkTxnRecords = 65536;
 
 bool IsCorruption(int rc) {
   rc &= 0xff;
   return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
+}
+
+// Creates whatever of the schema is missing, secondary indexes included.
+Status ApplySchema(sqlite3* db) {
+  ACTLEDGER_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE", "begin"));
+  Status st = Exec(db, kSchema, "create schema");
+  if (!st.ok()) {
+    Exec(db, "ROLLBACK", "rollback").IgnoreError();
+    return st;
+  }
+  return Exec(db, "COMMIT", "commit schema");
+}
+
+// Drops the secondary indexes of `records` and `actions` (those with SQL
+// text: not the tables' own keys), which ApplySchema recreates.
+Status DropSecondaryIndexes(sqlite3* db) {
+  ACTLEDGER_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE", "begin"));
+  Status st = [&]() -> Status {
+    std::vector<std::string> names;
+    {
+      Stmt list;
+      ACTLEDGER_RETURN_IF_ERROR(list.Prepare(
+          db,
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+          "tbl_name IN ('records', 'actions') AND sql IS NOT NULL"));
+      int rc;
+      while ((rc = list.Step()) == SQLITE_ROW) {
+        names.emplace_back(
+            reinterpret_cast<const char*>(sqlite3_column_text(list.get(), 0)));
+      }
+      if (rc != SQLITE_DONE) return SqlError(db, "list indexes");
+    }
+    for (const std::string& name : names) {
+      // Names come from our own schema, quoted all the same.
+      ACTLEDGER_RETURN_IF_ERROR(Exec(
+          db, ("DROP INDEX IF EXISTS \"" + name + "\"").c_str(), "drop index"));
+    }
+    return Status::Ok();
+  }();
+  if (!st.ok()) {
+    Exec(db, "ROLLBACK", "rollback").IgnoreError();
+    return st;
+  }
+  return Exec(db, "COMMIT", "commit");
 }
 
 }  // namespace
@@ -647,17 +773,14 @@ Result<std::unique_ptr<Index>> Index::Open(const std::string& dir) {
 }
 
 Status Index::CreateSchema() {
+  // Effective only on a new, empty file.
+  ACTLEDGER_RETURN_IF_ERROR(
+      Exec(db_, "PRAGMA page_size=16384", "set page size"));
   ACTLEDGER_RETURN_IF_ERROR(
       Exec(db_, "PRAGMA journal_mode=WAL", "set WAL mode"));
   ACTLEDGER_RETURN_IF_ERROR(
       Exec(db_, "PRAGMA synchronous=NORMAL", "set synchronous"));
-  ACTLEDGER_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", "begin"));
-  Status st = Exec(db_, kSchema, "create schema");
-  if (!st.ok()) {
-    Exec(db_, "ROLLBACK", "rollback").IgnoreError();
-    return st;
-  }
-  return Exec(db_, "COMMIT", "commit schema");
+  return ApplySchema(db_);
 }
 
 Result<int64_t> Index::AppliedSeq() { return ReadMeta(db_, "applied_seq"); }
@@ -680,6 +803,24 @@ Status Index::CatchUp(const Ledger& ledger, const Progress& progress) {
   ACTLEDGER_RETURN_IF_ERROR(
       Exec(db_, "PRAGMA synchronous=OFF", "set synchronous"));
   Exec(db_, "PRAGMA cache_size=-262144", "set cache size").IgnoreError();
+  Exec(db_, "PRAGMA temp_store=MEMORY", "set temp store").IgnoreError();
+  // Lets CREATE INDEX sort on a second thread.
+  Exec(db_, "PRAGMA threads=1", "set sorter threads").IgnoreError();
+
+  // A catch-up that at least doubles the index inserts into the bare
+  // tables and recreates the secondary indexes at the end: building an
+  // index once from the finished table (one sort) costs a fraction of
+  // updating eight of them row by row. Interrupted, it leaves the tables
+  // consistent but without those indexes, which the next Open or bulk
+  // catch-up recreates (queries stay correct meanwhile, only slower).
+  const bool bulk = end - start >= bulk_min_records_ && end - start >= start;
+  if (bulk) {
+    Status st = DropSecondaryIndexes(db_);
+    if (!st.ok()) {
+      Exec(db_, "PRAGMA synchronous=NORMAL", "set synchronous").IgnoreError();
+      return st;
+    }
+  }
 
   // Reading and parsing leaves runs on its own thread, ahead of the
   // inserts, which SQLite serializes on this one.
@@ -709,58 +850,61 @@ Status Index::CatchUp(const Ledger& ledger, const Progress& progress) {
     queue.Close();
   });
 
+  // A transaction spans several batches in a bulk catch-up: each commit
+  // writes every page it dirtied to the WAL again, and the `actions` rows,
+  // keyed by random ids, dirty most of their pages in every transaction.
+  const uint64_t txn_records = bulk ? kBulkTxnRecords : 1;
   Status result = Status::Ok();
   uint64_t done = 0;
+  uint64_t uncommitted = 0;
+  bool in_txn = false;
+  int64_t last = -1;  // the applied_seq the open transaction will write
+  ActionMerger merger;
+  auto fold = [&](const Batch& batch) -> Status {
+    if (!in_txn) {
+      ACTLEDGER_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", "begin"));
+      in_txn = true;
+      // Another process may have folded some of these meanwhile.
+      if (get_applied.Step() != SQLITE_ROW) {
+        sqlite3_reset(get_applied.get());
+        return SqlError(db_, "read applied_seq");
+      }
+      last = sqlite3_column_int64(get_applied.get(), 0);
+      sqlite3_reset(get_applied.get());
+    }
+    for (const Row& row : batch.rows) {
+      const int64_t seq = static_cast<int64_t>(row.seq());
+      if (seq <= last) continue;
+      if (seq != last + 1) {
+        return FailedPrecondition("index applied_seq " + std::to_string(last) +
+                                  " does not precede record " +
+                                  std::to_string(seq) + "; run reindex");
+      }
+      for (int c = 0; c < kNumRecordCols; ++c) insert.Bind(c + 1, row[c]);
+      ACTLEDGER_RETURN_IF_ERROR(insert.Exec("insert record"));
+      if (row[kActionId].type == Cell::Type::kText) merger.Add(row);
+      last = seq;
+    }
+    // The merger points into `batch`, so it is flushed before the next.
+    ACTLEDGER_RETURN_IF_ERROR(merger.Flush(&upsert));
+    uncommitted += batch.rows.size();
+    return Status::Ok();
+  };
+  auto commit = [&]() -> Status {
+    set_applied.Bind(1, last);
+    ACTLEDGER_RETURN_IF_ERROR(set_applied.Exec("write applied_seq"));
+    ACTLEDGER_RETURN_IF_ERROR(Exec(db_, "COMMIT", "commit"));
+    in_txn = false;
+    uncommitted = 0;
+    return Status::Ok();
+  };
   Batch b;
   while (queue.Pop(&b)) {
-    Status st = [&]() -> Status {
-      if (b.rows.empty()) return Status::Ok();
-      ACTLEDGER_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE", "begin"));
-      Status inner = [&]() -> Status {
-        // Another process may have folded some of these meanwhile.
-        if (get_applied.Step() != SQLITE_ROW) {
-          sqlite3_reset(get_applied.get());
-          return SqlError(db_, "read applied_seq");
-        }
-        const int64_t now_applied = sqlite3_column_int64(get_applied.get(), 0);
-        sqlite3_reset(get_applied.get());
-        int64_t last = now_applied;
-        for (const Row& row : b.rows) {
-          if (static_cast<int64_t>(row.seq()) <= now_applied) continue;
-          if (static_cast<int64_t>(row.seq()) != last + 1) {
-            return FailedPrecondition(
-                "index applied_seq " + std::to_string(last) +
-                " does not precede record " + std::to_string(row.seq()) +
-                "; run reindex");
-          }
-          for (int c = 0; c < kNumRecordCols; ++c) insert.Bind(c + 1, row[c]);
-          ACTLEDGER_RETURN_IF_ERROR(insert.Exec("insert record"));
-          if (row[kActionId].type == Cell::Type::kText) {
-            const std::string_view kind = row[kKind].s;
-            int p = 1;
-            for (const ActionColumn& a : kActionColumns) {
-              if (a.col < 0) {
-                upsert.Bind(p, int64_t{1});
-              } else if (Contributes(a.from, kind, row)) {
-                upsert.Bind(p, row[a.col]);
-              } else {
-                upsert.BindNull(p);
-              }
-              ++p;
-            }
-            ACTLEDGER_RETURN_IF_ERROR(upsert.Exec("merge action"));
-          }
-          last = static_cast<int64_t>(row.seq());
-        }
-        set_applied.Bind(1, last);
-        return set_applied.Exec("write applied_seq");
-      }();
-      if (!inner.ok()) {
-        Exec(db_, "ROLLBACK", "rollback").IgnoreError();
-        return inner;
-      }
-      return Exec(db_, "COMMIT", "commit");
-    }();
+    Status st = b.rows.empty() ? Status::Ok() : fold(b);
+    // A failed batch carries the rows before the failure: commit them.
+    if (st.ok() && in_txn && (uncommitted >= txn_records || !b.status.ok())) {
+      st = commit();
+    }
     done += b.rows.size();
     if (st.ok()) st = b.status;
     if (!st.ok()) {
@@ -770,10 +914,22 @@ Status Index::CatchUp(const Ledger& ledger, const Progress& progress) {
     }
     if (progress) progress(done, end - start);
   }
+  if (in_txn) {
+    if (result.ok()) result = commit();
+    if (in_txn) {
+      merger.Clear();
+      Exec(db_, "ROLLBACK", "rollback").IgnoreError();
+    }
+  }
   // Drain so the producer is never blocked on a full queue.
   while (queue.Pop(&b)) {
   }
   producer.join();
+  if (bulk) {
+    // Also after a failure, so this connection is never left without them.
+    Status st = ApplySchema(db_);
+    if (result.ok()) result = st;
+  }
   Exec(db_, "PRAGMA synchronous=NORMAL", "set synchronous").IgnoreError();
   return result;
 }

@@ -145,6 +145,11 @@ class Index {
   // an index that the next CatchUp completes.
   Status Rebuild(const Ledger& ledger, const Progress& progress);
 
+  // A catch-up of at least `n` records that also at least doubles the
+  // index drops the secondary indexes, inserts, and recreates them at the
+  // end (docs/INDEX.md). The default suits production; tests lower it.
+  void set_bulk_min_records(uint64_t n) { bulk_min_records_ = n; }
+
   // The seq of the last record indexed, or -1.
   Result<int64_t> AppliedSeq();
 
@@ -163,6 +168,7 @@ class Index {
 
   std::string path_;
   sqlite3* db_ = nullptr;
+  uint64_t bulk_min_records_ = 20000;
 };
 
 }  // namespace actledger::index

@@ -595,6 +595,19 @@ void Api::Dispatch(const HttpRequest& r, const Identity& who,
   }
 }
 
+Result<std::shared_ptr<const retention::Stamper>> Api::CurrentStamper() {
+  std::lock_guard<std::mutex> lock(gate_mu_);
+  ACTLEDGER_ASSIGN_OR_RETURN(std::optional<state::PolicyInfo> active,
+                             gate_->state().ActivePolicy());
+  const int64_t seq = active.has_value() ? active->seq : -1;
+  if (stamper_ == nullptr || seq != stamper_policy_seq_) {
+    ACTLEDGER_ASSIGN_OR_RETURN(
+        stamper_, retention::Stamper::ForLedger(*ledger_, gate_->state()));
+    stamper_policy_seq_ = seq;
+  }
+  return stamper_;
+}
+
 // --- Appending
 // ----------------------------------------------------------------
 
@@ -784,6 +797,9 @@ void Api::PostRecords(const HttpRequest& r, const Identity& who,
   ValidationOptions vo;
   vo.max_record_bytes = options_.max_record_bytes;
   vo.strict = options_.strict;
+  Result<std::shared_ptr<const retention::Stamper>> stamper = CurrentStamper();
+  if (!stamper.ok()) return respond(ErrorResponse(stamper.status()));
+  const UtcTime now = NowUtc();
   auto p = std::make_shared<PendingAppend>();
   std::vector<AppendRequest> batch;
   auto add = [&](ValidatedRecord rec) {
@@ -791,7 +807,7 @@ void Api::PostRecords(const HttpRequest& r, const Identity& who,
     f.kind = RecordKindName(rec.kind);
     f.recorded_by = who.principal;
     p->facts.push_back(std::move(f));
-    batch.push_back(Ledger::Prepare(std::move(rec)));
+    batch.push_back((*stamper)->Prepare(std::move(rec), now));
   };
   // All or nothing: every line is validated before anything is appended.
   Status st;

@@ -27,6 +27,7 @@
 
 #include "actledger/ledger.h"
 #include "gate/gate.h"
+#include "retention/retention.h"
 #include "server/access_log.h"
 #include "server/http.h"
 #include "server/metrics.h"
@@ -116,6 +117,9 @@ class Api {
   // A checkpoint note covering at least `size` records (signed now if the
   // latest does not), with its tree size.
   Result<std::pair<std::string, uint64_t>> CheckpointCovering(uint64_t size);
+  // The retention stamper of the active policy, rebuilt when a newer
+  // policy has been activated.
+  Result<std::shared_ptr<const retention::Stamper>> CurrentStamper();
 
   Ledger* ledger_;
   gate::Gate* gate_;
@@ -125,7 +129,9 @@ class Api {
   boost::asio::io_context* io_;
   std::unique_ptr<boost::asio::thread_pool> blocking_;
 
-  std::mutex gate_mu_;  // guards gate_ and its state store
+  std::mutex gate_mu_;  // guards gate_, its state store and the two below
+  std::shared_ptr<const retention::Stamper> stamper_;
+  int64_t stamper_policy_seq_ = -1;
 
   std::mutex auth_mu_;
   std::unordered_map<std::string, Identity> auth_cache_;  // by token SHA-256

@@ -610,5 +610,42 @@ TEST_F(ServerTest, ConfigFileSetsOptionsAndFlagsOverrideIt) {
   EXPECT_NE(bad.err.find("listne"), std::string::npos) << bad;
 }
 
+// Records ingested over HTTP carry the retention envelope of the policy
+// active when they arrive, as CLI appends do; a newer policy takes effect
+// for the next request.
+TEST_F(ServerTest, IngestedRecordsCarryTheActivePolicysRetention) {
+  h_.Start();
+  HttpClient c(h_.port());
+  auto regime_of = [&](const std::string& action_id) {
+    HttpReply r = c.Send("POST", "/v1/records", ActionRecord(action_id),
+                         writer_, "application/json");
+    EXPECT_EQ(r.status, 201) << r;
+    HttpReply got =
+        c.Send("GET", "/v1/records/" + JsonField(r.body, "seq"), "", auditor_);
+    EXPECT_EQ(got.status, 200) << got;
+    const size_t at = got.body.find("\"retention\":{");
+    if (at == std::string::npos) return std::string("(none)");
+    const size_t r0 = got.body.find("\"regime\":\"", at);
+    if (r0 == std::string::npos) return std::string("(no regime)");
+    const size_t start = r0 + 10;
+    return got.body.substr(start, got.body.find('"', start) - start);
+  };
+  EXPECT_EQ(regime_of("ret-1"), "general");
+
+  const std::string policy = R"(policy: acme
+version: "2026-11.9"
+classes:
+  - { name: refunds, match: ["payment.*"], tier: log_only }
+retention:
+  periods: { sox: 7y, general: 3y }
+  rules:
+    - { match: ["payment.*"], regime: sox }
+)";
+  HttpReply act =
+      c.Send("POST", "/v1/policy", policy, admin_, "application/yaml");
+  ASSERT_EQ(act.status, 201) << act;
+  EXPECT_EQ(regime_of("ret-2"), "sox");
+}
+
 }  // namespace
 }  // namespace actledger::server_testing
