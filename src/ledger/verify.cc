@@ -390,8 +390,11 @@ Status Verifier::ScanLog() {
     uint64_t pos = storage::kSegmentHeaderSize;
     std::string buf;
     bool segment_broken = false;
+    // Reads stop at the size taken above: a writer may be appending while
+    // verify runs, and bytes past that size are not part of this check.
     while (pos < file_size && !segment_broken) {
-      ACTLEDGER_RETURN_IF_ERROR(f.ReadUpTo(pos, kChunkBytes, &buf));
+      ACTLEDGER_RETURN_IF_ERROR(f.ReadUpTo(
+          pos, std::min<uint64_t>(kChunkBytes, file_size - pos), &buf));
       std::string_view view(buf);
       // Walk the frames by their lengths; checksums, leaf hashes and each
       // record's own seq are checked below on all threads.
@@ -412,7 +415,10 @@ Status Verifier::ScanLog() {
               len = (len << 8) | static_cast<unsigned char>(view[4 + k]);
             }
             ACTLEDGER_RETURN_IF_ERROR(
-                f.ReadUpTo(pos, storage::kFrameHeaderSize + len, &buf));
+                f.ReadUpTo(pos,
+                           std::min<uint64_t>(storage::kFrameHeaderSize + len,
+                                              file_size - pos),
+                           &buf));
             view = buf;
             continue;
           }

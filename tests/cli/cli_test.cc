@@ -967,8 +967,12 @@ TEST_F(Cli, VerifyIntactLedger) {
   RunResult j = RunData({"verify", "--json"});
   EXPECT_EQ(j.exit_code, 0) << j;
   json::Value v = ParseJson(StripNewline(j.out));
-  EXPECT_THAT(Keys(v), ElementsAre("ok", "records", "checkpoints",
-                                   "torn_tail_bytes", "root", "findings"));
+  EXPECT_THAT(Keys(v),
+              ElementsAre("ok", "records", "checkpoints", "torn_tail_bytes",
+                          "root", "purged", "purged_ranges", "findings"));
+  // Nothing purged: the retention fields say so explicitly.
+  ASSERT_NE(v.Find("purged"), nullptr);
+  EXPECT_EQ(v.Find("purged")->as_number(), 0);
   ASSERT_NE(v.Find("torn_tail_bytes"), nullptr);
   EXPECT_EQ(v.Find("torn_tail_bytes")->as_number(), 0);
   ASSERT_NE(v.Find("ok"), nullptr);

@@ -180,7 +180,7 @@ def main():
         rng = random.Random(2)
         while not stop.is_set():
             status, text = c.request(
-                "GET", "/v1/records?type=payment.*&limit=20&format=json")
+                "GET", "/v1/records?type=payment.*&limit=20")
             expect(status, text, (200,), "GET /v1/records")
             bump("queries")
             status, text = c.request("GET", "/v1/checkpoint")
