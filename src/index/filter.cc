@@ -56,7 +56,11 @@ Result<QueryFilter> ParseQueryFilter(
     const std::vector<std::pair<std::string, std::string>>& params) {
   QueryFilter f;
   std::set<std::string> seen;
-  for (const auto& [name, value] : params) {
+  for (const auto& param : params) {
+    // Named references, not a structured binding: clang 14 cannot capture
+    // bindings in the lambdas below.
+    const std::string& name = param.first;
+    const std::string& value = param.second;
     auto bad = [&](const std::string& why) {
       return InvalidArgument(name + ": " + why, name);
     };
