@@ -914,12 +914,12 @@ Status Index::CatchUp(const Ledger& ledger, const Progress& progress) {
     }
     if (progress) progress(done, end - start);
   }
-  if (in_txn) {
-    if (result.ok()) result = commit();
-    if (in_txn) {
-      merger.Clear();
-      Exec(db_, "ROLLBACK", "rollback").IgnoreError();
-    }
+  // commit() clears in_txn; after a failure the transaction is rolled back.
+  if (in_txn && result.ok()) result = commit();
+  const bool still_open = in_txn;
+  if (still_open) {
+    merger.Clear();
+    Exec(db_, "ROLLBACK", "rollback").IgnoreError();
   }
   // Drain so the producer is never blocked on a full queue.
   while (queue.Pop(&b)) {
