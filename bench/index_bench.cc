@@ -124,6 +124,7 @@ double Percentile(std::vector<double> v, double p) {
 }  // namespace actledger
 
 int main(int argc, char** argv) {
+  // NOLINTNEXTLINE(google-build-using-namespace): main only drives the API.
   using namespace actledger;
   uint64_t records = 1000000;
   size_t lookups = 1000;

@@ -146,7 +146,7 @@ std::string CpuModel() {
 }
 
 std::string FileSystemType(const std::string& path) {
-  struct statfs s;
+  struct statfs s {};
   if (statfs(path.c_str(), &s) != 0) return "unknown";
   switch (static_cast<uint64_t>(s.f_type)) {
     case 0xEF53:

@@ -96,6 +96,7 @@ std::string ReadFileText(const std::string& path) {
 }  // namespace actledger
 
 int main(int argc, char** argv) {
+  // NOLINTNEXTLINE(google-build-using-namespace): main only drives the API.
   using namespace actledger;
   uint64_t records = 1000000;
   int runs = 3;

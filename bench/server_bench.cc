@@ -27,6 +27,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,6 +40,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
@@ -149,6 +151,9 @@ std::string Run(const std::vector<std::string>& args) {
   for (const std::string& a : args) cmd += " '" + a + "'";
   cmd += " 2>&1";
   std::string out;
+  // Runs the actledger binary built with this benchmark, on arguments the
+  // benchmark itself makes.
+  // NOLINTNEXTLINE(cert-env33-c)
   FILE* p = ::popen(cmd.c_str(), "r");
   char buf[4096];
   size_t n;
@@ -224,6 +229,47 @@ double MemoryMb(pid_t pid, const char* which) {
   return 0;
 }
 
+// CPU seconds (user + system) used so far by process `pid`, from
+// /proc/PID/stat (fields 14 and 15, after the parenthesized command name).
+double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::vector<std::string> fields;
+  size_t pos = paren + 2;
+  while (pos < stat.size()) {
+    size_t end = stat.find(' ', pos);
+    if (end == std::string::npos) end = stat.size();
+    fields.push_back(stat.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  // fields[0] is field 3 (state): utime is field 14, stime field 15.
+  if (fields.size() < 13) return 0;
+  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return (std::atof(fields[11].c_str()) + std::atof(fields[12].c_str())) /
+         ticks;
+}
+
+// CPU seconds used so far by this process (the load generator, or the
+// library baseline).
+double SelfCpuSeconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// The 1-minute load average: the machine is shared, so every run says how
+// busy it was.
+double LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  double one = 0;
+  in >> one;
+  return one;
+}
+
 std::string Proposal(const std::string& id) {
   return "{\"action_id\":\"" + id +
          "\",\"trigger\":{\"type\":\"event\",\"source\":\"zendesk.ticket."
@@ -254,12 +300,18 @@ struct RunResult {
   double ingest_rps = 0, library_rps = 0, proposals_rps = 0, p50_ms = 0,
          p99_ms = 0, rss_idle_mb = 0, rss_end_mb = 0, hwm_mb = 0;
   double idle_ok = 0;
+  double load_start = 0, load_end = 0;
+  // CPU microseconds per record or decision: what the work costs, however
+  // busy the shared machine was.
+  double ingest_server_us = 0, ingest_client_us = 0, proposal_server_us = 0,
+         proposal_client_us = 0, library_us = 0;
 };
 
 RunResult OneRun(const Options& o, int run,
                  const std::vector<std::string>& bodies,
                  const std::vector<std::string>& lines) {
   RunResult r;
+  r.load_start = LoadAverage();
   const std::string data = o.dir + "/run" + std::to_string(run);
   fs::remove_all(data);
   Run({"--data", data, "init", "--origin", "bench.example/server"});
@@ -283,6 +335,8 @@ RunResult OneRun(const Options& o, int run,
   {
     std::atomic<uint64_t> records{0};
     std::atomic<size_t> next{0};
+    const double server_cpu0 = ProcessCpuSeconds(server.pid);
+    const double self_cpu0 = SelfCpuSeconds();
     const auto t0 = Clock::now();
     const auto stop = t0 + std::chrono::duration<double>(o.seconds);
     std::vector<std::thread> threads;
@@ -305,12 +359,18 @@ RunResult OneRun(const Options& o, int run,
     }
     for (auto& t : threads) t.join();
     r.ingest_rps = static_cast<double>(records) / Seconds(Clock::now() - t0);
+    const double n = static_cast<double>(records);
+    r.ingest_server_us =
+        (ProcessCpuSeconds(server.pid) - server_cpu0) * 1e6 / n;
+    r.ingest_client_us = (SelfCpuSeconds() - self_cpu0) * 1e6 / n;
   }
 
   // Proposals.
   {
     std::atomic<uint64_t> done{0};
     std::vector<std::vector<double>> lat(static_cast<size_t>(o.proposers));
+    const double server_cpu0 = ProcessCpuSeconds(server.pid);
+    const double self_cpu0 = SelfCpuSeconds();
     const auto t0 = Clock::now();
     const auto stop = t0 + std::chrono::duration<double>(o.seconds);
     std::vector<std::thread> threads;
@@ -338,6 +398,10 @@ RunResult OneRun(const Options& o, int run,
     }
     for (auto& t : threads) t.join();
     r.proposals_rps = static_cast<double>(done) / Seconds(Clock::now() - t0);
+    const double n = static_cast<double>(done);
+    r.proposal_server_us =
+        (ProcessCpuSeconds(server.pid) - server_cpu0) * 1e6 / n;
+    r.proposal_client_us = (SelfCpuSeconds() - self_cpu0) * 1e6 / n;
     std::vector<double> all;
     for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
     r.p50_ms = Percentile(all, 0.50);
@@ -362,12 +426,14 @@ RunResult OneRun(const Options& o, int run,
   {
     const std::string lib = o.dir + "/lib" + std::to_string(run);
     fs::remove_all(lib);
-    actledger::Status st =
-        actledger::Ledger::Init(lib, {.origin = "bench/lib"});
+    actledger::InitOptions init;
+    init.origin = "bench/lib";
+    actledger::Status st = actledger::Ledger::Init(lib, init);
     auto ledger = actledger::Ledger::Open(lib, {});
     if (!st.ok() || !ledger.ok()) std::exit(1);
     std::atomic<uint64_t> records{0};
     std::atomic<size_t> next{0};
+    const double self_cpu0 = SelfCpuSeconds();
     const auto t0 = Clock::now();
     const auto stop = t0 + std::chrono::duration<double>(o.seconds);
     std::vector<std::thread> threads;
@@ -392,9 +458,12 @@ RunResult OneRun(const Options& o, int run,
     }
     for (auto& t : threads) t.join();
     r.library_rps = static_cast<double>(records) / Seconds(Clock::now() - t0);
+    r.library_us =
+        (SelfCpuSeconds() - self_cpu0) * 1e6 / static_cast<double>(records);
   }
   fs::remove_all(o.dir + "/lib" + std::to_string(run));
   fs::remove_all(data);
+  r.load_end = LoadAverage();
   return r;
 }
 
@@ -457,10 +526,15 @@ int main(int argc, char** argv) {
     std::printf(
         "run %d: ingest %.0f rec/s, library %.0f rec/s, proposals "
         "%.0f/s p50 %.2f ms p99 %.2f ms, idle ok %d/%d, RSS %.0f MB "
-        "(idle) %.0f MB (end) peak %.0f MB\n",
+        "(idle) %.0f MB (end) peak %.0f MB; load average %.1f -> %.1f\n",
         run, r.ingest_rps, r.library_rps, r.proposals_rps, r.p50_ms, r.p99_ms,
         static_cast<int>(r.idle_ok), o.idle, r.rss_idle_mb, r.rss_end_mb,
-        r.hwm_mb);
+        r.hwm_mb, r.load_start, r.load_end);
+    std::printf(
+        "       CPU us per record: ingest server %.1f + client %.1f, library "
+        "%.1f; per decision: server %.1f + client %.1f\n",
+        r.ingest_server_us, r.ingest_client_us, r.library_us,
+        r.proposal_server_us, r.proposal_client_us);
     std::fflush(stdout);
   }
   auto med = [&](double RunResult::*f) {
@@ -494,6 +568,27 @@ int main(int argc, char** argv) {
       "RSS %.0f MB with them idle, %.0f MB at the end, peak %.0f MB\n",
       med(&RunResult::idle_ok), o.idle, med(&RunResult::rss_idle_mb),
       med(&RunResult::rss_end_mb), med(&RunResult::hwm_mb));
+  // What the measured CPU cost allows when the two cores belong to this
+  // benchmark alone: an estimate, not a measurement (it ignores contention
+  // between the server's threads and the disk's own limit).
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const double ingest_us =
+      med(&RunResult::ingest_server_us) + med(&RunResult::ingest_client_us);
+  const double decision_us =
+      med(&RunResult::proposal_server_us) + med(&RunResult::proposal_client_us);
+  std::printf(
+      "  CPU cost (load-independent) ingest %.1f us/record server + %.1f "
+      "client (library %.1f: server/library CPU = %.2f);\n"
+      "                            a decision %.1f us server + %.1f "
+      "client\n",
+      med(&RunResult::ingest_server_us), med(&RunResult::ingest_client_us),
+      med(&RunResult::library_us),
+      med(&RunResult::ingest_server_us) / med(&RunResult::library_us),
+      med(&RunResult::proposal_server_us), med(&RunResult::proposal_client_us));
+  std::printf(
+      "  on %u idle cores that CPU cost allows at most ~%.0f records/s and "
+      "~%.0f decisions/s (estimate)\n",
+      cores, cores * 1e6 / ingest_us, cores * 1e6 / decision_us);
   fs::remove_all(o.dir);
   return 0;
 }

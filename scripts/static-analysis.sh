@@ -8,7 +8,10 @@
 #
 # Environment: STATIC_BUILD=DIR holds the compile database (default
 # build/static); STATIC_FILES=REGEX limits both tools to matching source
-# paths (e.g. 'src/ledger/'), for a quick run while fixing findings.
+# paths (e.g. 'src/ledger/'), for a quick run while fixing findings;
+# TIDY_CACHE=DIR keeps clang-tidy's passes (default
+# ~/.cache/actledger-clang-tidy, outside the checkout so that fresh clones
+# share it; TIDY_CACHE= turns it off).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -24,6 +27,7 @@ done
 
 scripts/install-deps.sh
 build=${STATIC_BUILD:-build/static}
+cache=${TIDY_CACHE-${XDG_CACHE_HOME:-$HOME/.cache}/actledger-clang-tidy}
 # Every directory of the project's code; new files and modules in them are
 # covered without editing this script.
 dirs="src|tools|bench|tests"
@@ -65,19 +69,105 @@ for t in "${tools[@]}"; do
   case $t in
     tidy)
       echo "static-analysis: clang-tidy on ${#units[@]} files" >&2
-      # Headers are checked through the files that include them, once each
-      # in the report below; system and third-party headers never.
       log=$build/clang-tidy.log
-      if ! run-clang-tidy-14 -p "$build" -j"$(nproc)" -quiet \
-        -header-filter="^$root_re/(include/actledger|$dirs)/" \
-        "${units[@]}" >"$log" 2>&1; then
+      if ! python3 - "$build" "$root" "$cache" "$(nproc)" "${units[@]}" \
+        >"$log" 2>&1 <<'EOF'; then
+# Runs clang-tidy on each unit, nproc at a time, biggest first. A unit that
+# passed before with exactly the same inputs is not run again: the key is
+# clang-tidy's version, the .clang-tidy files that apply, the unit's compile
+# command and every file the unit includes (project files by content,
+# system files by path, size and mtime), with the checkout's and the build
+# directory's paths taken out so that other clones and build directories
+# share entries. Only passes are kept.
+import concurrent.futures, hashlib, json, os, resource, shlex, subprocess, sys, time
+build, root, cache, jobs, units = (sys.argv[1], sys.argv[2], sys.argv[3],
+                                   int(sys.argv[4]), sys.argv[5:])
+db = {e["file"]: e for e in json.load(open(build + "/compile_commands.json"))}
+header_filter = "^%s/(include/actledger|src|tools|bench|tests)/" % root
+tidy = ["clang-tidy-14", "-p", build, "--quiet", "-header-filter=" + header_filter]
+
+base = hashlib.sha256()
+base.update(subprocess.run(["clang-tidy-14", "--version"], check=True,
+                           capture_output=True).stdout)
+base.update(header_filter.replace(root, "@").encode())
+
+def configs(unit):
+    """The .clang-tidy files that apply to `unit`: its directory's and those
+    of every directory above it, up to the checkout's root."""
+    h, d = hashlib.sha256(), os.path.dirname(unit)
+    while d == root or d.startswith(root + "/"):
+        if os.path.exists(d + "/.clang-tidy"):
+            h.update(d[len(root):].encode() + b"\0")
+            h.update(open(d + "/.clang-tidy", "rb").read())
+        d = os.path.dirname(d)
+    return h.digest()
+
+def key(unit):
+    """The unit's cache key, or None when its dependencies cannot be read."""
+    entry = db[unit]
+    args = shlex.split(entry["command"]) if "command" in entry else entry["arguments"]
+    # The preprocessor's list of every file the unit reads.
+    dep_args = [a for i, a in enumerate(args)
+                if a != "-o" and (i == 0 or args[i - 1] != "-o") and a != "-c"]
+    out = subprocess.run(dep_args + ["-M", "-MF", "-", "-w"], cwd=entry["directory"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        return None
+    deps = out.stdout.replace("\\\n", " ").split(":", 1)[1].split()
+    h = base.copy()
+    h.update(configs(unit))
+    h.update(" ".join(args).replace(os.path.abspath(build), "@build")
+             .replace(root, "@").encode())
+    for dep in sorted(set(os.path.normpath(os.path.join(entry["directory"], d))
+                          for d in deps)):
+        if dep.startswith(root + "/"):
+            h.update(dep[len(root):].encode() + b"\0")
+            h.update(hashlib.sha256(open(dep, "rb").read()).digest())
+        else:
+            st = os.stat(dep)
+            h.update(("%s %d %d\0" % (dep, st.st_size, st.st_mtime_ns)).encode())
+    return h.hexdigest()
+
+def check(unit):
+    k = key(unit) if cache else None
+    if k and os.path.exists(os.path.join(cache, k)):
+        return unit, 0, "", 0.0, True
+    start = time.monotonic()
+    r = subprocess.run(tidy + [unit], capture_output=True, text=True)
+    # A unit edited while it was checked keeps no entry.
+    if r.returncode == 0 and k and key(unit) == k:
+        os.makedirs(cache, exist_ok=True)
+        open(os.path.join(cache, k), "w").close()
+    return unit, r.returncode, r.stdout + r.stderr, time.monotonic() - start, False
+
+# Biggest first, so that no large unit starts last on an otherwise idle core.
+units.sort(key=lambda u: -os.path.getsize(u))
+failed = cached = 0
+with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+    for unit, rc, output, seconds, hit in pool.map(check, units):
+        cached += hit
+        if rc != 0:
+            failed += 1
+            print(output, end="")
+        print("clang-tidy: %s %s%s" % (unit, "cached" if hit else "%.0f s" % seconds,
+                                     "" if rc == 0 else " FAILED"), file=sys.stderr)
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("clang-tidy: %d units, %d from the cache, %d with findings; %.0f s of CPU"
+      % (len(units), cached, failed, children.ru_utime + children.ru_stime),
+      file=sys.stderr)
+sys.exit(1 if failed else 0)
+EOF
         status=1
         # One line per distinct finding (a header's finding is reported by
         # every file that includes it), then the full log's path.
         sed -E 's/\x1b\[[0-9;]*m//g' "$log" |
           grep -E '^/[^:]+:[0-9]+:[0-9]+: (warning|error):' | sort -u >&2 || true
+        # Every failed unit, so that one without a finding line above (a
+        # crash of clang-tidy) is named too.
+        grep ' FAILED$' "$log" >&2 || true
         echo "static-analysis: clang-tidy found problems; full log: $log" >&2
       fi
+      tail -n 1 "$log" >&2
       ;;
     cppcheck)
       echo "static-analysis: cppcheck on ${#units[@]} files" >&2

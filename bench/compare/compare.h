@@ -120,8 +120,8 @@ const char* TamperName(Tamper t);
 enum class Reach { kData, kCoverTracks };
 
 struct TamperPlan {
-  Tamper tamper;
-  Reach reach;
+  Tamper tamper = Tamper::kEditAmount;
+  Reach reach = Reach::kData;
   uint64_t victim = 0;       // seq of the record edited/deleted/swapped
   std::string new_amount;    // kEditAmount/kForgeSignature: same length
   uint64_t keep = 0;         // kTruncate: records left

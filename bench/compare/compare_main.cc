@@ -182,8 +182,11 @@ Questions PickQuestions(const std::vector<BenchRecord>& records) {
     std::tm u{};
     gmtime_r(&t, &u);
     char buf[32];
-    std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &u);
-    return std::string(buf);
+    // The text always fits (20 characters); if it ever did not, strftime's
+    // 0 gives "" instead of reading an unterminated buffer.
+    const size_t len =
+        std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &u);
+    return std::string(buf, len);
   };
   q.month_begin = rfc3339(begin);
   q.month_end = rfc3339(end);
@@ -233,7 +236,7 @@ struct Row {
 };
 
 std::string FileSystemType(const std::string& path) {
-  struct statfs s;
+  struct statfs s {};
   if (statfs(path.c_str(), &s) != 0) return "unknown";
   switch (static_cast<uint64_t>(s.f_type)) {
     case 0xEF53:
@@ -328,7 +331,9 @@ void RunTampering(const Flags& f, const std::string& work, PgStore& pg,
   }
   if (base.victim >= n) Die("no record with an amount in the last quarter");
   base.new_amount = records[base.victim].amount_value;
-  base.new_amount[0] = base.new_amount[0] == '9' ? '1' : base.new_amount[0] + 1;
+  base.new_amount[0] = base.new_amount[0] == '9'
+                           ? '1'
+                           : static_cast<char>(base.new_amount[0] + 1);
 
   std::fprintf(stderr, "tampering: building the stores (%llu records)...\n",
                static_cast<unsigned long long>(n));

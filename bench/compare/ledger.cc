@@ -76,7 +76,7 @@ void CopyTree(const std::string& from, const std::string& to) {
 }
 
 struct Frame {
-  uint64_t seq;
+  uint64_t seq = 0;
   std::string payload;
 };
 

@@ -191,6 +191,7 @@ bool GlobMatches(std::string_view pattern, std::string_view action_type);
 //       - { classes: [deletion], regime: gdpr }       # gate class names
 //       - { match: ["*"], regime: general }
 //   personal_fields: [subject.id, subject.attributes, action.recipient]
+//   personal_access: { redacted_roles: [auditor] }    # see [redacted] only
 //
 //   Result<policy::RetentionPolicy> r =
 //       policy::RetentionPolicy::Parse(yaml_text, "policy.yaml");
@@ -250,6 +251,11 @@ class RetentionPolicy {
   const std::vector<std::string>& personal_fields() const {
     return personal_fields_;
   }
+  // `personal_access.redacted_roles`: principals all of whose roles are
+  // listed see personal fields as "[redacted]" (e.g. [auditor]).
+  const std::vector<std::string>& redacted_roles() const {
+    return redacted_roles_;
+  }
 
   struct Rule {
     std::vector<std::string> match;  // action type globs
@@ -279,6 +285,7 @@ class RetentionPolicy {
   std::vector<Rule> rules_;
   bool uses_classes_ = false;
   std::vector<std::string> personal_fields_;
+  std::vector<std::string> redacted_roles_;
 };
 
 }  // namespace actledger::policy

@@ -89,7 +89,7 @@ class CanonicalBody {
 
   // Adds a member whose value is already canonical JSON text. Precondition:
   // the key is not present.
-  void Add(std::string key, std::string canonical_value);
+  void Add(std::string key, const std::string& canonical_value);
   // The canonical JSON object of the body's members plus `extra` members
   // (also canonical text), as RFC 8785 orders them.
   std::string Render(

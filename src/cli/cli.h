@@ -10,6 +10,8 @@
 #include "actledger/ledger.h"
 #include "actledger/record.h"
 #include "actledger/status.h"
+#include "index/index.h"
+#include "keystore/access.h"
 
 namespace actledger::cli {
 
@@ -39,6 +41,15 @@ int Fail(const Status& status);
 Status ForEachLine(const std::string& path,
                    const std::function<bool(size_t, std::string_view)>& fn);
 Result<std::string> ReadAllInput(const std::string& path);
+
+// How the local CLI reads personal fields (docs/ERASURE.md): decrypted
+// when DIR's master key is readable, else "[redacted]".
+keystore::RecordDecryptor LocalReader(const GlobalOptions& g);
+// Prints the reader's warning (why fields were redacted), if any, once.
+void NoteRedactions(const keystore::RecordDecryptor& reader);
+// Sets the filter's subject_blind_id so that records whose subject id is
+// encrypted match --subject TYPE:ID too.
+void AddSubjectBlindId(const GlobalOptions& g, index::QueryFilter* filter);
 
 bool StderrIsTerminal();
 // A one-line progress indicator on stderr (terminals only).

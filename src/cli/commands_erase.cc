@@ -125,13 +125,15 @@ Result<Assessment> Assess(const Ledger& ledger,
 // The active holds that cover any of the subject's records.
 std::vector<const retention::Hold*> HoldsOn(
     const std::vector<retention::Hold>& holds, const keystore::Subject& s,
-    const Assessment& a) {
+    const std::string& blind_id, const Assessment& a) {
   std::vector<const retention::Hold*> out;
   for (const retention::Hold& h : holds) {
     if (h.released_seq >= 0) continue;
     bool covers = false;
     if (!h.subject_type.empty()) {
-      covers = h.subject_type == s.type && h.subject_id == s.id;
+      covers = h.subject_type == s.type &&
+               (h.subject_blind_id.empty() ? h.subject_id == s.id
+                                           : h.subject_blind_id == blind_id);
     } else if (!h.action_id.empty()) {
       covers = a.action_ids.count(h.action_id) != 0;
     } else if (h.from && h.to) {
@@ -231,7 +233,7 @@ int RunErase(const GlobalOptions& g, const EraseRequest& request) {
                        "subject"));
   }
   const std::vector<const retention::Hold*> held =
-      HoldsOn(*holds, *subject, *a);
+      HoldsOn(*holds, *subject, blind_id, *a);
   if (!held.empty()) {
     std::string ids;
     for (const retention::Hold* h : held) {

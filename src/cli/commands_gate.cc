@@ -8,6 +8,7 @@
 #include "actledger/json.h"
 #include "cli/commands.h"
 #include "common/time.h"
+#include "gate/decision_json.h"
 #include "gate/gate.h"
 
 namespace actledger::cli {
@@ -42,45 +43,6 @@ Result<Session> OpenSession(const GlobalOptions& g, bool write) {
 
 void PrintJson(const Value& v) {
   std::printf("%s\n", json::Canonical(v).c_str());
-}
-
-Value DecisionJson(const gate::GateDecision& d) {
-  Value v = Value::MakeObject();
-  v.Set("action_id", Value::String(d.action_id));
-  v.Set("seq", Value::Number(static_cast<double>(d.seq)));
-  v.Set("decision", Value::String(d.decision));
-  v.Set("tier", Value::String(d.tier));
-  if (d.rule.has_value()) {
-    Value r = Value::MakeObject();
-    r.Set("id", Value::String(d.rule->id));
-    r.Set("version", Value::String(d.rule->version));
-    v.Set("rule", std::move(r));
-  } else {
-    v.Set("rule", Value::Null());
-  }
-  v.Set("policy_version", d.policy_version.empty()
-                              ? Value::Null()
-                              : Value::String(d.policy_version));
-  v.Set("reason", Value::String(d.reason));
-  v.Set("expires_at",
-        d.expires_at.empty() ? Value::Null() : Value::String(d.expires_at));
-  return v;
-}
-
-Value ActionSummary(const state::ActionState& a, UtcTime now) {
-  Value v = Value::MakeObject();
-  v.Set("action_id", Value::String(a.action_id));
-  v.Set("seq", Value::Number(static_cast<double>(a.proposal_seq)));
-  v.Set("action_type", Value::String(a.action_type));
-  v.Set("status", Value::String(gate::ActionStatus(a, now)));
-  v.Set("proposed_by", Value::String(a.proposed_by));
-  Value::Array roles;
-  for (const auto& r : a.approver_roles) roles.push_back(Value::String(r));
-  v.Set("approver_roles", Value::MakeArray(std::move(roles)));
-  v.Set("reason", Value::String(a.reason));
-  v.Set("expires_at", Value::String(a.expires_at));
-  if (!a.approver.empty()) v.Set("approver", Value::String(a.approver));
-  return v;
 }
 
 }  // namespace
@@ -223,7 +185,7 @@ int RunGate(const GlobalOptions& g, const std::string& input) {
         r.ok() ? s->gate->Propose(s->principal, std::move(r).value())
                : Result<gate::GateDecision>(r.status());
     if (d.ok()) {
-      PrintJson(DecisionJson(*d));
+      PrintJson(gate::DecisionJson(*d));
     } else if (d.status().ExitCode() == 3) {
       rejected = true;
       std::printf("{\"ok\":false,\"line\":%zu,\"error\":%s}\n", n,
@@ -371,7 +333,10 @@ int RunAction(const GlobalOptions& g, const std::string& action_id,
       // Opened afresh each time, so an approver's command can take the
       // ledger between polls.
       ACTLEDGER_ASSIGN_OR_RETURN(Session s, OpenSession(g, false));
-      ACTLEDGER_ASSIGN_OR_RETURN(Value v, s.gate->ActionView(action_id));
+      const keystore::RecordDecryptor reader = LocalReader(g);
+      ACTLEDGER_ASSIGN_OR_RETURN(Value v,
+                                 s.gate->ActionView(action_id, &reader));
+      NoteRedactions(reader);
       if (proof) ACTLEDGER_RETURN_IF_ERROR(AddProofs(*s.ledger, &v));
       return v;
     }();
@@ -401,7 +366,7 @@ int RunApprovals(const GlobalOptions& g, const std::string& status) {
         gate::ActionStatus(a, now) != "pending_approval") {
       continue;
     }
-    PrintJson(ActionSummary(a, now));
+    PrintJson(gate::ActionSummary(a, now));
   }
   return 0;
 }

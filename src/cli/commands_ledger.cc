@@ -89,9 +89,19 @@ int RunAppend(const GlobalOptions& g, const std::string& input) {
     if (!p.ok()) return Fail(p.status());
     principal = *p;
   }
-  // The retention envelope every record carries (src/retention).
-  auto stamper = retention::StamperFor(ledger);
+  // The retention envelope every record carries (src/retention), and the
+  // encryption of the policy's personal fields (src/keystore).
+  auto state = state::StateStore::Open(ledger.dir());
+  if (!state.ok()) return Fail(state.status());
+  if (Status st = (*state)->CatchUp(ledger); !st.ok()) return Fail(st);
+  auto stamper = retention::Stamper::ForLedger(ledger, **state);
   if (!stamper.ok()) return Fail(stamper.status());
+  keystore::WriterKeys keys(ledger.dir());
+  retention::EncryptionContext enc;
+  enc.keys = &keys;
+  enc.action_subject = [&](const std::string& action_id) {
+    return retention::ActionSubjectKey(ledger, **state, keys, action_id);
+  };
 
   // Output is printed in input order: a batch's slots are either an error
   // line (invalid input) or a receipt filled in once durable. The writer
@@ -144,9 +154,12 @@ int RunAppend(const GlobalOptions& g, const std::string& input) {
       if (!storage_error.ok()) return false;
     }
     if (line.find_first_not_of(" \t") != std::string_view::npos) {
-      Result<ValidatedRecord> r = ValidateRecord(line, vo);
+      Result<AppendRequest> r = [&]() -> Result<AppendRequest> {
+        ACTLEDGER_ASSIGN_OR_RETURN(ValidatedRecord v, ValidateRecord(line, vo));
+        return (*stamper)->PrepareRecord(std::move(v), NowUtc(), enc);
+      }();
       if (r.ok()) {
-        batch.push_back((*stamper)->Prepare(std::move(r).value(), NowUtc()));
+        batch.push_back(std::move(r).value());
         slots.push_back(Slot{true, {}});
       } else {
         any_rejected = true;
@@ -338,6 +351,9 @@ int RunDemo(const GlobalOptions& g, uint64_t count) {
 
   auto stamper = retention::StamperFor(ledger);
   if (!stamper.ok()) return Fail(stamper.status());
+  keystore::WriterKeys keys(ledger.dir());
+  retention::EncryptionContext enc;
+  enc.keys = &keys;
   gen::Options go;
   go.seed = static_cast<uint64_t>(ledger.size()) + 1;
   gen::Generator gen(go);
@@ -350,7 +366,10 @@ int RunDemo(const GlobalOptions& g, uint64_t count) {
     Result<ValidatedRecord> r = ValidateRecord(line, vo);
     if (!r.ok()) return Fail(r.status());
     if (i == 0) first_line = line;
-    batch.push_back((*stamper)->Prepare(std::move(r).value(), NowUtc()));
+    Result<AppendRequest> req =
+        (*stamper)->PrepareRecord(std::move(r).value(), NowUtc(), enc);
+    if (!req.ok()) return Fail(req.status());
+    batch.push_back(std::move(req).value());
   }
   // A bad record, to show what a rejection looks like.
   Result<ValidatedRecord> bad = ValidateRecord(

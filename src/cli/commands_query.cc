@@ -148,6 +148,7 @@ int RunQuery(const GlobalOptions& g, const QueryArgs& args) {
   }
   Result<index::QueryFilter> filter = index::ParseQueryFilter(params);
   if (!filter.ok()) return Fail(filter.status());
+  AddSubjectBlindId(g, &*filter);
   Result<Opened> o = OpenCaughtUp(g);
   if (!o.ok()) return Fail(o.status());
   if (args.count) {
@@ -163,12 +164,17 @@ int RunQuery(const GlobalOptions& g, const QueryArgs& args) {
                                                            : "json";
   std::string out;
   if (format == "json") {
+    // Personal fields decrypted (`actledger get SEQ` prints stored bytes).
+    const keystore::RecordDecryptor reader = LocalReader(g);
     for (const index::IndexedRecord& r : page->records) {
       Result<std::string> leaf = o->ledger->Get(r.seq);
       if (!leaf.ok()) return Fail(leaf.status());
-      out += *leaf;
+      Result<std::string> readable = reader.Render(*leaf);
+      if (!readable.ok()) return Fail(readable.status());
+      out += *readable;
       out += '\n';
     }
+    NoteRedactions(reader);
     if (!page->next_cursor.empty()) {
       out += "{\"next_cursor\":" + JsonString(page->next_cursor) + "}\n";
     }
@@ -201,7 +207,7 @@ int RunReindex(const GlobalOptions& g) {
           .count();
   char buf[128];
   std::snprintf(buf, sizeof(buf), "{\"records\":%lld,\"seconds\":%.3f}\n",
-                static_cast<long long>(*applied + 1), seconds);
+                static_cast<long long>(*applied) + 1, seconds);
   st = Write(buf);
   return st.ok() ? 0 : Fail(st);
 }

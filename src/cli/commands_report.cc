@@ -108,8 +108,12 @@ int RunReport(const GlobalOptions& g, const ReportArgs& args) {
 
   options->index = idx->get();
   options->ledger = ledger->get();
+  AddSubjectBlindId(g, &options->filter);
+  const keystore::RecordDecryptor reader = LocalReader(g);
+  options->reader = &reader;
   Result<report::ReportResult> r = report::RunReport(args.name, *options);
   if (!r.ok()) return Fail(r.status());
+  NoteRedactions(reader);
   if (!args.section.empty()) {
     std::string names;
     bool known = false;

@@ -16,15 +16,18 @@ int HexValue(char c) {
   return -1;
 }
 
-constexpr std::array<int8_t, 256> MakeBase64Table() {
-  std::array<int8_t, 256> t{};
-  for (auto& v : t) v = -1;
+// Marks a byte outside the alphabet in kBase64Table.
+constexpr uint8_t kNotBase64 = 0xFF;
+
+constexpr std::array<uint8_t, 256> MakeBase64Table() {
+  std::array<uint8_t, 256> t{};
+  for (auto& v : t) v = kNotBase64;
   for (int i = 0; i < 64; ++i) {
-    t[static_cast<unsigned char>(kBase64Alphabet[i])] = static_cast<int8_t>(i);
+    t[static_cast<unsigned char>(kBase64Alphabet[i])] = static_cast<uint8_t>(i);
   }
   return t;
 }
-constexpr std::array<int8_t, 256> kBase64Table = MakeBase64Table();
+constexpr std::array<uint8_t, 256> kBase64Table = MakeBase64Table();
 
 }  // namespace
 
@@ -90,9 +93,9 @@ Result<std::string> Base64Decode(std::string_view text) {
         n <<= 6;
         continue;
       }
-      int v = kBase64Table[static_cast<unsigned char>(text[i + k])];
-      if (v < 0) return InvalidArgument("invalid base64 character");
-      n = (n << 6) | static_cast<uint32_t>(v);
+      const uint8_t v = kBase64Table[static_cast<unsigned char>(text[i + k])];
+      if (v == kNotBase64) return InvalidArgument("invalid base64 character");
+      n = (n << 6) | v;
     }
     // Canonical encodings only: the bits dropped by padding must be zero.
     if ((pad == 1 && (n & 0xFF) != 0) || (pad == 2 && (n & 0xFFFF) != 0)) {

@@ -129,7 +129,7 @@ std::string FormatRfc3339Utc(UtcTime t, int fraction_digits) {
 }
 
 UtcTime NowUtc() {
-  timespec ts;
+  timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   return UtcTime{ts.tv_sec, static_cast<int32_t>(ts.tv_nsec)};
 }

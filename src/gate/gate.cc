@@ -56,6 +56,7 @@ Result<std::unique_ptr<Gate>> Gate::Open(Ledger* ledger) {
   std::unique_ptr<Gate> g(new Gate());
   g->ledger_ = ledger;
   ACTLEDGER_ASSIGN_OR_RETURN(g->state_, state::StateStore::Open(ledger->dir()));
+  g->keys_ = std::make_unique<keystore::WriterKeys>(ledger->dir());
   ACTLEDGER_RETURN_IF_ERROR(g->state_->CatchUp(*ledger));
   if (!ledger->read_only() && !ledger->initial_admin().empty()) {
     ACTLEDGER_RETURN_IF_ERROR(g->Bootstrap(ledger->initial_admin()));
@@ -80,8 +81,9 @@ Result<StagedWrite> Gate::StageSystem(StagedWrite::Op op, RecordKind kind,
   }
   rec.body = std::move(body);
   // The retention envelope (src/retention): regime and until.
-  ACTLEDGER_ASSIGN_OR_RETURN(w.request, retention::PrepareWithRetention(
-                                            *ledger_, *state_, std::move(rec)));
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      w.request, retention::PrepareWithRetention(*ledger_, *state_, keys_.get(),
+                                                 std::move(rec)));
   if (!envelope_key.empty()) w.request.body.Add(envelope_key, envelope_value);
   return w;
 }
@@ -568,7 +570,8 @@ Result<OutcomeReceipt> Gate::RecordOutcome(const std::string& actor,
   return out;
 }
 
-Result<Value> Gate::ActionView(const std::string& action_id) {
+Result<Value> Gate::ActionView(const std::string& action_id,
+                               const keystore::RecordDecryptor* reader) {
   const UtcTime now = NowUtc();
   ACTLEDGER_ASSIGN_OR_RETURN(std::optional<state::ActionState> a,
                              state_->Action(action_id));
@@ -583,6 +586,7 @@ Result<Value> Gate::ActionView(const std::string& action_id) {
     ACTLEDGER_ASSIGN_OR_RETURN(std::string bytes,
                                ledger_->Get(static_cast<uint64_t>(seq)));
     ACTLEDGER_ASSIGN_OR_RETURN(Value rec, json::Parse(bytes));
+    if (reader != nullptr) ACTLEDGER_RETURN_IF_ERROR(reader->Decrypt(&rec));
     const std::string kind =
         rec.Find("kind") ? rec.Find("kind")->as_string() : "";
     Value entry = Value::MakeObject();

@@ -36,6 +36,7 @@
 #include "actledger/ledger.h"
 #include "actledger/policy.h"
 #include "actledger/record.h"
+#include "keystore/access.h"
 #include "state/state.h"
 
 namespace actledger::gate {
@@ -100,6 +101,9 @@ class Gate {
   static Result<std::unique_ptr<Gate>> Open(Ledger* ledger);
 
   state::StateStore& state() { return *state_; }
+  // The key store personal fields are encrypted with (opened on first
+  // use); the server encrypts and decrypts with it too.
+  keystore::WriterKeys& keys() { return *keys_; }
 
   // The principal a bearer token stands for. kUnauthenticated when the
   // token is unknown or revoked.
@@ -141,8 +145,11 @@ class Gate {
   // the rules).
   Result<OutcomeReceipt> RecordOutcome(const std::string& actor,
                                        ValidatedRecord outcome);
-  // The merged seven-field view, status and timeline of an action.
-  Result<json::Value> ActionView(const std::string& action_id);
+  // The merged seven-field view, status and timeline of an action, with
+  // personal fields decrypted by `reader` (null: left encrypted).
+  Result<json::Value> ActionView(
+      const std::string& action_id,
+      const keystore::RecordDecryptor* reader = nullptr);
 
   // The staged forms of the writes above: the same checks and errors, plus
   // kFailedPrecondition when a conflicting write (the same action's
@@ -195,6 +202,7 @@ class Gate {
 
   Ledger* ledger_ = nullptr;
   std::unique_ptr<state::StateStore> state_;
+  std::unique_ptr<keystore::WriterKeys> keys_;
   std::optional<policy::Policy> policy_;
   int64_t policy_seq_ = -1;
   // A policy activation in flight: proposals staged after it use it.

@@ -16,6 +16,7 @@
 #include "index/row.h"
 #include "policy/decimal.h"
 #include "policy/glob.h"
+#include "storage/file.h"
 
 namespace actledger::index {
 namespace {
@@ -505,9 +506,10 @@ Where BuildWhere(const QueryFilter& f, bool paged) {
   }
   w.Eq("system", f.system);
   if (f.subject_type && f.subject_id) {
-    w.And("subject_type = ? AND subject_id = ?");
+    w.And("subject_type = ? AND subject_id IN (?, ?)");
     w.Arg(*f.subject_type);
     w.Arg(SubjectKey(*f.subject_id));
+    w.Arg(f.subject_blind_id.value_or(SubjectKey(*f.subject_id)));
   }
   w.Eq("model_name", f.model);
   w.Eq("model_version", f.model_version);
@@ -756,8 +758,8 @@ Result<std::unique_ptr<Index>> Index::Open(const std::string& dir) {
     for (const char* suffix : {"", "-wal", "-shm"}) {
       const std::string p = index->path_ + suffix;
       if (::unlink(p.c_str()) != 0 && errno != ENOENT) {
-        return IoError(
-            p + ": cannot remove the unusable index: " + std::strerror(errno));
+        return IoError(p + ": cannot remove the unusable index: " +
+                       storage::ErrnoText(errno));
       }
     }
   }
@@ -780,6 +782,10 @@ Status Index::CreateSchema() {
       Exec(db_, "PRAGMA journal_mode=WAL", "set WAL mode"));
   ACTLEDGER_RETURN_IF_ERROR(
       Exec(db_, "PRAGMA synchronous=NORMAL", "set synchronous"));
+  // Purged content is overwritten on the pages that held it, where that
+  // costs no extra I/O (docs/INDEX.md, "Purged records").
+  ACTLEDGER_RETURN_IF_ERROR(
+      Exec(db_, "PRAGMA secure_delete=FAST", "set secure_delete"));
   return ApplySchema(db_);
 }
 
@@ -791,8 +797,23 @@ Status Index::CatchUp(const Ledger& ledger, const Progress& progress) {
   const uint64_t start = static_cast<uint64_t>(applied + 1);
   if (start >= end) return Status::Ok();
 
-  Stmt insert, upsert, set_applied, get_applied;
+  Stmt insert, upsert, set_applied, get_applied, purge_actions, purge_records;
   ACTLEDGER_RETURN_IF_ERROR(insert.Prepare(db_, InsertRecordSql()));
+  // A `purge` record's ranges lose their content here too: their rows keep
+  // seq, kind, recorded_at, retention and size (what the ledger's stubs
+  // keep), and the actions they belonged to leave the `actions` table.
+  ACTLEDGER_RETURN_IF_ERROR(purge_actions.Prepare(
+      db_,
+      "DELETE FROM actions WHERE action_id IN (SELECT action_id FROM records "
+      "WHERE seq BETWEEN ?1 AND ?2 AND action_id IS NOT NULL)"));
+  {
+    std::string sql = "UPDATE records SET present = 0";
+    for (int c = kActionId; c <= kCurrency; ++c) {
+      sql += std::string(", ") + kRecordColumnNames[c] + " = NULL";
+    }
+    sql += " WHERE seq BETWEEN ?1 AND ?2";
+    ACTLEDGER_RETURN_IF_ERROR(purge_records.Prepare(db_, sql));
+  }
   ACTLEDGER_RETURN_IF_ERROR(upsert.Prepare(db_, UpsertActionSql()));
   ACTLEDGER_RETURN_IF_ERROR(set_applied.Prepare(
       db_, "UPDATE meta SET value = ? WHERE key = 'applied_seq'"));
@@ -884,6 +905,18 @@ Status Index::CatchUp(const Ledger& ledger, const Progress& progress) {
       ACTLEDGER_RETURN_IF_ERROR(insert.Exec("insert record"));
       if (row[kActionId].type == Cell::Type::kText) merger.Add(row);
       last = seq;
+      if (!row.purged.empty()) {
+        // Pending merges may name purged actions: written first, then
+        // dropped with the rest.
+        ACTLEDGER_RETURN_IF_ERROR(merger.Flush(&upsert));
+        for (const auto& [first, last_purged] : row.purged) {
+          for (Stmt* st : {&purge_actions, &purge_records}) {
+            st->Bind(1, first);
+            st->Bind(2, last_purged);
+            ACTLEDGER_RETURN_IF_ERROR(st->Exec("drop purged content"));
+          }
+        }
+      }
     }
     // The merger points into `batch`, so it is flushed before the next.
     ACTLEDGER_RETURN_IF_ERROR(merger.Flush(&upsert));

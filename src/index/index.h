@@ -39,9 +39,10 @@ namespace actledger::index {
 constexpr int kSchemaVersion = 1;
 constexpr char kIndexFile[] = "index.db";
 
-// What a subject id is stored and looked up as. Every subject lookup goes
-// through here, so replacing ids by a keyed blind index (HMAC) when
-// per-subject encryption lands changes this function only.
+// What a plaintext subject id is stored and looked up as. A record whose
+// subject.id is encrypted (docs/ERASURE.md) is stored under its
+// subject.blind_id instead, so the index never holds the plaintext id;
+// lookups then need the blind id (QueryFilter::subject_blind_id).
 std::string SubjectKey(std::string_view subject_id);
 
 // Filters of docs/INDEX.md; every set member narrows the result.
@@ -52,6 +53,9 @@ struct QueryFilter {
   std::optional<std::string> system;
   std::optional<std::string> subject_type;  // both set, or neither
   std::optional<std::string> subject_id;    // as given (not SubjectKey'd)
+  // HMAC blind id of "TYPE:ID" under the ledger's master key, set by the
+  // caller (keystore::BlindIdForLookup) so encrypted records match too.
+  std::optional<std::string> subject_blind_id;
   std::optional<std::string> model;
   std::optional<std::string> model_version;
   std::optional<std::string> prompt_template_id;

@@ -165,6 +165,7 @@ Status RowExtractor::Extract(std::string& leaf, uint64_t expected_seq,
     c.type = Cell::Type::kNull;
     c.s.clear();
   }
+  row->purged.clear();
   const size_t len = leaf.size();
   leaf.reserve(len + simdjson::SIMDJSON_PADDING);
   dom::element doc;
@@ -192,6 +193,19 @@ Status RowExtractor::Extract(std::string& leaf, uint64_t expected_seq,
   SetText(row, kRecordedBy, Str(doc["recorded_by"]));
   SetText(row, kActionId, Str(doc["action_id"]));
   SetInt(row, kLeafBytes, static_cast<int64_t>(len));
+  if (*kind == "purge") {
+    dom::array ranges;
+    if (doc["purge"]["ranges"].get_array().get(ranges) == simdjson::SUCCESS) {
+      for (dom::element r : ranges) {
+        int64_t first = 0, last = 0;
+        if (r.at(0).get_int64().get(first) == simdjson::SUCCESS &&
+            r.at(1).get_int64().get(last) == simdjson::SUCCESS &&
+            first <= last) {
+          row->purged.emplace_back(first, last);
+        }
+      }
+    }
+  }
 
   uint32_t present = 0;
   Elem trigger = doc["trigger"];
@@ -241,6 +255,9 @@ Status RowExtractor::Extract(std::string& leaf, uint64_t expected_seq,
     if (std::optional<std::string_view> id = Str(subject["id"])) {
       const std::string key = SubjectKey(*id);
       SetText(row, kSubjectId, std::string_view(key));
+    } else {
+      // An encrypted id (an envelope object): the blind id stands in.
+      SetText(row, kSubjectId, Str(subject["blind_id"]));
     }
   }
   Elem context = doc["context"];

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "actledger/status.h"
 
@@ -75,6 +77,9 @@ struct Cell {
 
 struct Row {
   std::array<Cell, kNumCols> cells;
+  // A `purge` record's seq ranges [first, last], whose content the index
+  // drops as well (docs/INDEX.md, "Purged records").
+  std::vector<std::pair<int64_t, int64_t>> purged;
   uint64_t seq() const { return static_cast<uint64_t>(cells[kSeq].i); }
   const Cell& operator[](int c) const { return cells[c]; }
 };

@@ -189,6 +189,14 @@ Result<EncryptResult> EncryptFields(Value* record,
   return result;
 }
 
+std::optional<std::string> FirstPresent(const Value& record,
+                                        const std::vector<std::string>& paths) {
+  for (const std::string& p : paths) {
+    if (record.FindPath(p) != nullptr) return p;
+  }
+  return std::nullopt;
+}
+
 Result<EncryptResult> EncryptRecord(Value* record,
                                     const std::vector<std::string>& paths,
                                     KeyStore& keys, std::string_view subject) {

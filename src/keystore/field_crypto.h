@@ -56,6 +56,10 @@ Status ValidatePersonalFields(const std::vector<std::string>& paths);
 // or nullopt.
 std::optional<std::string> SubjectOf(const json::Value& record);
 
+// The first of `paths` (personal_fields) present in `record`, or nullopt.
+std::optional<std::string> FirstPresent(const json::Value& record,
+                                        const std::vector<std::string>& paths);
+
 struct EncryptResult {
   std::vector<std::string> encrypted;  // paths, sorted; empty: untouched
   std::string blind_id;

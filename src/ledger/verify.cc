@@ -22,8 +22,8 @@ namespace {
 constexpr size_t kChunkBytes = 8u << 20;
 
 struct Frame {
-  uint64_t seq;
-  uint64_t offset;
+  uint64_t seq = 0;
+  uint64_t offset = 0;
   std::string_view payload;
 };
 
@@ -389,10 +389,9 @@ Status Verifier::ScanLog() {
     }
     uint64_t pos = storage::kSegmentHeaderSize;
     std::string buf;
-    bool segment_broken = false;
     // Reads stop at the size taken above: a writer may be appending while
     // verify runs, and bytes past that size are not part of this check.
-    while (pos < file_size && !segment_broken) {
+    while (pos < file_size) {
       ACTLEDGER_RETURN_IF_ERROR(f.ReadUpTo(
           pos, std::min<uint64_t>(kChunkBytes, file_size - pos), &buf));
       std::string_view view(buf);
@@ -523,7 +522,6 @@ Status Verifier::ScanLog() {
       if (options_.progress) options_.progress(done_bytes_, total_bytes_);
 
       if (stop != storage::FrameStatus::kOk) {
-        segment_broken = true;
         if (si + 1 == segs.size()) {
           // In the last segment, damage that nothing valid follows is a
           // torn write a crash left (unacknowledged); the next open cuts

@@ -709,6 +709,10 @@ int PathTable::Intern(int parent, std::string_view segment) {
   return static_cast<int>(entries_.size() - 1);
 }
 
+// Only the first table.size() entries are used: their resolved_ flags are
+// cleared below and values_[i] is written before it is read, so zeroing all
+// kInline entries on every evaluation would be wasted work.
+// NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init)
 PathCache::PathCache(const PathTable& table, const json::Value& root)
     : table_(table), root_(root) {
   const size_t n = table.size();
@@ -785,6 +789,13 @@ struct Val {
   double d = 0;
   std::string_view s;
   const json::Value* j = nullptr;  // kArray, kObject
+
+  // The array or object of a kArray or kObject value, which FromJson always
+  // gives one.
+  const json::Value& container() const {
+    assert(j != nullptr);
+    return *j;
+  }
 };
 
 const char* KindName(Val::K k) {
@@ -1052,7 +1063,7 @@ class ExprEvaluator {
         return true;
       }
       case Val::K::kArray:
-        for (const json::Value& item : coll.j->as_array()) {
+        for (const json::Value& item : coll.container().as_array()) {
           if (Equal(x, FromJson(&item)) == 1) {
             out->b = true;
             break;
@@ -1061,7 +1072,7 @@ class ExprEvaluator {
         return true;
       case Val::K::kObject:
         if (x.k != Val::K::kString) return TypeError(node, x, coll, "in");
-        out->b = coll.j->Find(x.s) != nullptr;
+        out->b = coll.container().Find(x.s) != nullptr;
         return true;
       default:
         return TypeError(node, x, coll, "in");
@@ -1110,10 +1121,10 @@ class ExprEvaluator {
             out->d = static_cast<double>(Utf8Length(v.s));
             break;
           case Val::K::kArray:
-            out->d = static_cast<double>(v.j->as_array().size());
+            out->d = static_cast<double>(v.container().as_array().size());
             break;
           case Val::K::kObject:
-            out->d = static_cast<double>(v.j->as_object().size());
+            out->d = static_cast<double>(v.container().as_object().size());
             break;
           case Val::K::kList:
             out->d = e_.nodes_[v.node].count;

@@ -411,7 +411,7 @@ Status Loader::Load(const YAML::Node& root) {
   ACTLEDGER_RETURN_IF_ERROR(
       CheckMap(root, "policy file",
                {"policy", "version", "description", "defaults", "classes",
-                "rules", "retention", "personal_fields"}));
+                "rules", "retention", "personal_fields", "personal_access"}));
   ACTLEDGER_ASSIGN_OR_RETURN(p_->name,
                              String(root, "policy", "policy file", true));
   ACTLEDGER_ASSIGN_OR_RETURN(p_->version,

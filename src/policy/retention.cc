@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actledger/policy.h"
+#include "keystore/field_crypto.h"
 #include "policy/duration.h"
 #include "policy/glob.h"
 
@@ -142,6 +143,19 @@ Result<RetentionPolicy> RetentionPolicy::Parse(std::string_view yaml_text,
           return L.Error(pf[i], "personal_fields[" + std::to_string(i) + "]",
                          "\"" + path + "\" is not a dotted field path");
         }
+        // What the ledger, the gate and the index read in the clear.
+        if (Status st = keystore::ValidatePersonalFields({path}); !st.ok()) {
+          return L.Error(pf[i], "personal_fields[" + std::to_string(i) + "]",
+                         st.message());
+        }
+      }
+    }
+    if (const YAML::Node pa = root["personal_access"]; pa.IsDefined()) {
+      ACTLEDGER_RETURN_IF_ERROR(
+          L.CheckKeys(pa, "personal_access", {"redacted_roles"}));
+      if (const YAML::Node rr = pa["redacted_roles"]; rr.IsDefined()) {
+        ACTLEDGER_ASSIGN_OR_RETURN(
+            r.redacted_roles_, L.List(rr, "personal_access.redacted_roles"));
       }
     }
     const YAML::Node ret = root["retention"];

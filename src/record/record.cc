@@ -583,7 +583,7 @@ CanonicalBody::CanonicalBody(const json::Value& body) {
             });
 }
 
-void CanonicalBody::Add(std::string key, std::string canonical_value) {
+void CanonicalBody::Add(std::string key, const std::string& canonical_value) {
   Member m;
   json::AppendCanonicalString(key, &m.text);
   m.text.push_back(':');

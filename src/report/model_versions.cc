@@ -86,6 +86,7 @@ Result<ReportResult> ModelVersions(const ReportOptions& o) {
   // Chronological within each action type, so a new version follows the
   // one it replaced.
   std::vector<const std::pair<const Key, VersionStats>*> order;
+  order.reserve(stats.size());
   for (const auto& e : stats) order.push_back(&e);
   std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) {
     if (std::get<0>(a->first) != std::get<0>(b->first)) {

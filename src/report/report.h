@@ -34,6 +34,7 @@
 #include "actledger/status.h"
 #include "common/time.h"
 #include "index/index.h"
+#include "keystore/access.h"
 
 namespace actledger::report {
 
@@ -55,6 +56,9 @@ struct ReportOptions {
   // Not owned; both must be set. The index should be caught up.
   index::Index* index = nullptr;
   const Ledger* ledger = nullptr;
+  // Not owned; renders personal fields for the reader. Null: records are
+  // read as stored (encrypted fields stay envelopes).
+  const keystore::RecordDecryptor* reader = nullptr;
 };
 
 // Splits `params` (CLI flags without dashes, or HTTP query parameters) into

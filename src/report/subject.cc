@@ -66,9 +66,11 @@ struct Entry {
       reasoning, inputs, scores, review, outcome;
 };
 
-Result<Value> ReadRecord(const Ledger& ledger, int64_t seq) {
+// The record with its personal fields readable for the report's reader.
+Result<Value> ReadRecord(const ReportOptions& o, int64_t seq) {
   ACTLEDGER_ASSIGN_OR_RETURN(std::string bytes,
-                             ledger.Get(static_cast<uint64_t>(seq)));
+                             o.ledger->Get(static_cast<uint64_t>(seq)));
+  if (o.reader != nullptr) return o.reader->Parse(bytes);
   return json::Parse(bytes);
 }
 
@@ -180,13 +182,13 @@ Result<ReportResult> Subject(const ReportOptions& o) {
     e.action_id = s.Text(0);
     const int64_t seq = s.Int(1);
     e.seq = std::to_string(seq);
-    ACTLEDGER_ASSIGN_OR_RETURN(Value rec, ReadRecord(*o.ledger, seq));
+    ACTLEDGER_ASSIGN_OR_RETURN(Value rec, ReadRecord(o, seq));
     std::optional<Value> approval_rec, outcome_rec;
     if (std::optional<int64_t> a = s.OptInt(2)) {
-      ACTLEDGER_ASSIGN_OR_RETURN(approval_rec, ReadRecord(*o.ledger, *a));
+      ACTLEDGER_ASSIGN_OR_RETURN(approval_rec, ReadRecord(o, *a));
     }
     if (std::optional<int64_t> oc = s.OptInt(3)) {
-      ACTLEDGER_ASSIGN_OR_RETURN(outcome_rec, ReadRecord(*o.ledger, *oc));
+      ACTLEDGER_ASSIGN_OR_RETURN(outcome_rec, ReadRecord(o, *oc));
     }
     e.occurred_at = Str(&rec, "context.occurred_at");
     if (e.occurred_at.empty()) e.occurred_at = Str(&rec, "recorded_at");

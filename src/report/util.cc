@@ -148,9 +148,10 @@ Where ActionsWhere(const index::QueryFilter& f) {
   }
   Eq(&w, "a.system", f.system);
   if (f.subject_type && f.subject_id) {
-    w.And("a.subject_type = ? AND a.subject_id = ?");
+    w.And("a.subject_type = ? AND a.subject_id IN (?, ?)");
     w.AddArg(*f.subject_type);
     w.AddArg(index::SubjectKey(*f.subject_id));
+    w.AddArg(f.subject_blind_id.value_or(index::SubjectKey(*f.subject_id)));
   }
   Eq(&w, "a.model_name", f.model);
   Eq(&w, "a.model_version", f.model_version);

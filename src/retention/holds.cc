@@ -62,6 +62,7 @@ Status HoldFolder::Add(uint64_t seq, std::string_view payload) {
     hold.id = id;
     hold.subject_type = str(*h, "subject.type");
     hold.subject_id = str(*h, "subject.id");
+    hold.subject_blind_id = str(*h, "subject.blind_id");
     hold.action_id = str(*h, "action_id");
     if (std::string from = str(*h, "from"); !from.empty()) {
       ACTLEDGER_ASSIGN_OR_RETURN(hold.from, ParseRfc3339Utc(from));
@@ -92,8 +93,10 @@ Status HoldFolder::Add(uint64_t seq, std::string_view payload) {
 using json::Value;
 
 std::string Hold::ScopeText() const {
-  if (!subject_type.empty())
+  if (!subject_type.empty() && !subject_id.empty())
     return "subject " + subject_type + ":" + subject_id;
+  if (!subject_type.empty())
+    return "subject " + subject_type + " with blind id " + subject_blind_id;
   if (!action_id.empty()) return "action " + action_id;
   return "range " + (from ? FormatRfc3339Utc(*from, 0) : std::string("…")) +
          " to " + (to ? FormatRfc3339Utc(*to, 0) : std::string("…"));
@@ -106,7 +109,10 @@ Value Hold::ToJson() const {
   if (!subject_type.empty()) {
     Value s = Value::MakeObject();
     s.Set("type", Value::String(subject_type));
-    s.Set("id", Value::String(subject_id));
+    if (!subject_id.empty()) s.Set("id", Value::String(subject_id));
+    if (!subject_blind_id.empty()) {
+      s.Set("blind_id", Value::String(subject_blind_id));
+    }
     v.Set("subject", std::move(s));
   }
   if (!action_id.empty()) v.Set("action_id", Value::String(action_id));
@@ -185,9 +191,14 @@ Result<Hold> AddHold(Ledger& ledger, const std::string& principal,
     }
     hold.subject_type = request.subject.substr(0, colon);
     hold.subject_id = request.subject.substr(colon + 1);
+    // The record names the subject by blind id only: a hold outlives the
+    // subject's erasure and must not keep its id readable.
+    ACTLEDGER_ASSIGN_OR_RETURN(keystore::MasterKey master,
+                               keystore::LoadMasterKey(ledger.dir(), ""));
+    hold.subject_blind_id = master.BlindId(request.subject);
     Value s = Value::MakeObject();
     s.Set("type", Value::String(hold.subject_type));
-    s.Set("id", Value::String(hold.subject_id));
+    s.Set("blind_id", Value::String(hold.subject_blind_id));
     h.Set("subject", std::move(s));
   } else if (!request.action_id.empty()) {
     if (request.action_id.size() > 128) {

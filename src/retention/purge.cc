@@ -23,7 +23,7 @@ struct Candidate {
   std::string month;
   uint64_t bytes = 0;
   std::string action_id;
-  std::string subject_type, subject_id;
+  std::string subject_type, subject_id, subject_blind_id;
   std::optional<UtcTime> recorded_at, occurred_at;
 };
 
@@ -32,9 +32,25 @@ bool InRange(const std::optional<UtcTime>& t, const Hold& h) {
          *h.from <= *t && *t <= *h.to;
 }
 
-bool Holds(const Hold& h, const Candidate& c) {
+// `master` (may be null) turns plaintext subjects into blind ids.
+bool Holds(const Hold& h, const Candidate& c,
+           const keystore::MasterKey* master) {
   if (!h.subject_type.empty()) {
-    return h.subject_type == c.subject_type && h.subject_id == c.subject_id;
+    if (h.subject_type != c.subject_type) return false;
+    if (!h.subject_id.empty() && !c.subject_id.empty()) {
+      return h.subject_id == c.subject_id;
+    }
+    const std::string subject_text = h.subject_type + ":";
+    std::string hb = h.subject_blind_id, cb = c.subject_blind_id;
+    if (master != nullptr) {
+      if (hb.empty()) hb = master->BlindId(subject_text + h.subject_id);
+      if (cb.empty() && !c.subject_id.empty()) {
+        cb = master->BlindId(subject_text + c.subject_id);
+      }
+    }
+    // Undecidable without the master key: keep the record.
+    if (hb.empty() || cb.empty()) return true;
+    return hb == cb;
   }
   if (!h.action_id.empty()) return h.action_id == c.action_id;
   // A time range holds what happened or was recorded in it: either time
@@ -151,6 +167,10 @@ Result<Plan> MakePlan(const Ledger& ledger, UtcTime as_of) {
             if (t != nullptr && t->is_string()) c.subject_type = t->as_string();
             if (id != nullptr && id->is_string())
               c.subject_id = id->as_string();
+            const Value* blind = s->Find("blind_id");
+            if (blind != nullptr && blind->is_string()) {
+              c.subject_blind_id = blind->as_string();
+            }
           }
         }
         if (std::string_view ctx = FindTopLevelMember(payload, "context");
@@ -166,15 +186,26 @@ Result<Plan> MakePlan(const Ledger& ledger, UtcTime as_of) {
       }));
 
   std::vector<Hold> active;
+  bool subject_holds = false;
   for (const Hold& h : holds.holds()) {
     if (h.released_seq < 0) active.push_back(h);
+    subject_holds = subject_holds || !h.subject_type.empty();
+  }
+  // Subject holds and encrypted records are matched by blind id. Without
+  // a readable master key, Holds() keeps whatever it cannot decide.
+  std::optional<keystore::MasterKey> master;
+  if (subject_holds) {
+    Result<keystore::MasterKey> m =
+        keystore::MasterKey::Load(keystore::MasterKeyPath(ledger.dir(), ""));
+    if (m.ok()) master = std::move(m).value();
   }
   std::map<std::string, uint64_t> held_by;
   std::map<std::pair<std::string, std::string>, PlanGroup> groups;
   std::map<uint64_t, std::vector<uint64_t>> unfinished;
   for (const Candidate& c : expired) {
-    auto hold = std::find_if(active.begin(), active.end(),
-                             [&](const Hold& h) { return Holds(h, c); });
+    auto hold = std::find_if(active.begin(), active.end(), [&](const Hold& h) {
+      return Holds(h, c, master ? &*master : nullptr);
+    });
     if (hold != active.end()) {
       ++held_by[hold->id];
       ++plan.held;

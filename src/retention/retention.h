@@ -38,6 +38,7 @@
 #include "actledger/policy.h"
 #include "actledger/record.h"
 #include "common/time.h"
+#include "keystore/access.h"
 #include "state/state.h"
 
 namespace actledger::retention {
@@ -45,6 +46,26 @@ namespace actledger::retention {
 // Regime of system records (policy, hold, erasure, purge, key): kept for
 // the ledger's lifetime, so their `until` is null.
 constexpr char kLedgerRegime[] = "ledger";
+
+// What a writer encrypts personal fields with.
+struct EncryptionContext {
+  // The writer's key store; null when the writer has none (then a policy
+  // listing personal fields makes every client record fail closed).
+  keystore::WriterKeys* keys = nullptr;
+  // The key of the data subject of an action (nullopt: none known), for
+  // records that name only their action_id.
+  std::function<Result<std::optional<keystore::SubjectKey>>(
+      const std::string& action_id)>
+      action_subject;
+};
+
+// The key of the subject named by the first record of `action_id` (its
+// proposal or action record): the record's plaintext subject, or the live
+// key its encrypted fields name. nullopt when the action is unknown or has
+// no subject. kFailedPrecondition when that key was erased.
+Result<std::optional<keystore::SubjectKey>> ActionSubjectKey(
+    const Ledger& ledger, state::StateStore& state, keystore::WriterKeys& keys,
+    const std::string& action_id);
 
 // Computes `retention` {regime, until, policy?} for records being
 // prepared for append.
@@ -71,9 +92,21 @@ class Stamper {
   std::string EnvelopeJson(RecordKind kind, const json::Value& body,
                            UtcTime now,
                            std::string_view action_type_hint = {}) const;
-  // Ledger::Prepare plus the `retention` member.
+  // Ledger::Prepare plus the `retention` member, for records the ledger
+  // writes itself (holds, purges, erasures), which carry no personal data.
   AppendRequest Prepare(ValidatedRecord record, UtcTime now,
                         std::string_view action_type_hint = {}) const;
+  // For records from clients: Prepare() after encrypting the policy's
+  // personal fields under the data subject's key (docs/ERASURE.md). The
+  // subject is the record's own (subject.type, subject.id) or, for records
+  // without one (outcomes, approvals), the subject of their action.
+  // Errors: kInvalidArgument naming the field when a personal field is
+  // present but no data subject is known (it could never be erased);
+  // kFailedPrecondition when the action's subject was erased; key store
+  // errors. On error nothing is prepared.
+  Result<AppendRequest> PrepareRecord(
+      ValidatedRecord record, UtcTime now, const EncryptionContext& enc,
+      std::string_view action_type_hint = {}) const;
 
   const policy::RetentionPolicy& policy() const { return retention_; }
   const std::string& policy_version() const { return policy_version_; }
@@ -88,12 +121,13 @@ class Stamper {
 // brought up to date first): for writers that do not hold a gate.
 Result<std::shared_ptr<const Stamper>> StamperFor(const Ledger& ledger);
 
-// Ledger::Prepare with the retention envelope of the policy active in
-// `ledger`; for outcomes and approvals without action.type, the type the
-// state store knows for their action_id. The place where every writer
-// (CLI, gate, server) prepares records.
+// Stamper::PrepareRecord with the policy active in `ledger` and the
+// action's subject from `state`; for outcomes and approvals without
+// action.type, the type the state store knows for their action_id. The place
+// where every writer (CLI, gate, server) prepares records.
 Result<AppendRequest> PrepareWithRetention(const Ledger& ledger,
                                            state::StateStore& state,
+                                           keystore::WriterKeys* keys,
                                            ValidatedRecord record);
 
 // --- Holds -------------------------------------------------------------------
@@ -101,7 +135,11 @@ Result<AppendRequest> PrepareWithRetention(const Ledger& ledger,
 struct Hold {
   std::string id;  // "hold_<12 hex>"
   // Exactly one scope: a data subject, an action, or a time range.
-  std::string subject_type, subject_id;
+  // A subject hold names the subject by type and blind id (the record
+  // never holds the plaintext id, which an erasure could not reach);
+  // subject_id is set only on the Hold AddHold returns, and on holds
+  // placed before blind ids.
+  std::string subject_type, subject_id, subject_blind_id;
   std::string action_id;
   std::optional<UtcTime> from, to;
   std::string reason;

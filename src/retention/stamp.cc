@@ -121,8 +121,88 @@ AppendRequest Stamper::Prepare(ValidatedRecord record, UtcTime now,
   std::string envelope =
       EnvelopeJson(record.kind, record.body, now, action_type_hint);
   AppendRequest req = Ledger::Prepare(std::move(record));
-  req.body.Add("retention", std::move(envelope));
+  req.body.Add("retention", envelope);
   return req;
+}
+
+Result<AppendRequest> Stamper::PrepareRecord(
+    ValidatedRecord record, UtcTime now, const EncryptionContext& enc,
+    std::string_view action_type_hint) const {
+  const std::vector<std::string>& paths = retention_.personal_fields();
+  std::optional<std::string> present =
+      paths.empty() ? std::nullopt : keystore::FirstPresent(record.body, paths);
+  if (!present.has_value()) {
+    return Prepare(std::move(record), now, action_type_hint);
+  }
+  // The envelope reads subject.type and action.type, which stay clear;
+  // computed first all the same, from the body as the client sent it.
+  std::string envelope =
+      EnvelopeJson(record.kind, record.body, now, action_type_hint);
+  if (enc.keys == nullptr) {
+    return FailedPrecondition(
+        *present + " is personal data and this writer has no key store");
+  }
+  if (keystore::SubjectOf(record.body).has_value()) {
+    ACTLEDGER_ASSIGN_OR_RETURN(keystore::KeyStore * ks, enc.keys->Get());
+    ACTLEDGER_RETURN_IF_ERROR(
+        keystore::EncryptRecord(&record.body, paths, *ks).status());
+  } else {
+    std::optional<keystore::SubjectKey> key;
+    if (enc.action_subject && !record.action_id.empty()) {
+      ACTLEDGER_ASSIGN_OR_RETURN(key, enc.action_subject(record.action_id));
+    }
+    if (!key.has_value()) {
+      return InvalidArgument(
+          *present +
+              " is personal data (the policy's personal_fields), but the "
+              "record names no data subject (subject.type and subject.id) "
+              "and neither does its action, so it could never be erased",
+          *present);
+    }
+    ACTLEDGER_RETURN_IF_ERROR(
+        keystore::EncryptFields(&record.body, paths, *key).status());
+  }
+  AppendRequest req = Ledger::Prepare(std::move(record));
+  req.body.Add("retention", envelope);
+  return req;
+}
+
+Result<std::optional<keystore::SubjectKey>> ActionSubjectKey(
+    const Ledger& ledger, state::StateStore& state, keystore::WriterKeys& keys,
+    const std::string& action_id) {
+  ACTLEDGER_ASSIGN_OR_RETURN(std::optional<state::ActionState> a,
+                             state.Action(action_id));
+  if (!a.has_value() || a->timeline.empty())
+    return std::optional<keystore::SubjectKey>();
+  ACTLEDGER_ASSIGN_OR_RETURN(
+      std::string stored,
+      ledger.Get(static_cast<uint64_t>(a->timeline.front())));
+  ACTLEDGER_ASSIGN_OR_RETURN(Value first, json::Parse(stored));
+  ACTLEDGER_ASSIGN_OR_RETURN(keystore::KeyStore * ks, keys.Get());
+  if (std::optional<std::string> subject = keystore::SubjectOf(first)) {
+    ACTLEDGER_ASSIGN_OR_RETURN(keystore::SubjectKey k,
+                               ks->GetOrCreate(*subject));
+    return std::optional<keystore::SubjectKey>(std::move(k));
+  }
+  const Value* kid = first.FindPath("personal.kid");
+  const Value* kv = first.FindPath("personal.kv");
+  if (kid == nullptr || !kid->is_string() || kv == nullptr ||
+      !kv->is_number()) {
+    return std::optional<keystore::SubjectKey>();
+  }
+  const auto version = static_cast<uint32_t>(kv->as_number());
+  ACTLEDGER_ASSIGN_OR_RETURN(keystore::KeyLookup l,
+                             ks->Find(kid->as_string(), version));
+  if (l.state != keystore::KeyLookup::State::kLive) {
+    return FailedPrecondition("the data subject of action " + action_id +
+                              " was erased; its records take no new "
+                              "personal data");
+  }
+  keystore::SubjectKey k;
+  k.blind_id = kid->as_string();
+  k.version = version;
+  k.key = l.key;
+  return std::optional<keystore::SubjectKey>(std::move(k));
 }
 
 Result<std::shared_ptr<const Stamper>> StamperFor(const Ledger& ledger) {
@@ -134,6 +214,7 @@ Result<std::shared_ptr<const Stamper>> StamperFor(const Ledger& ledger) {
 
 Result<AppendRequest> PrepareWithRetention(const Ledger& ledger,
                                            state::StateStore& state,
+                                           keystore::WriterKeys* keys,
                                            ValidatedRecord record) {
   ACTLEDGER_ASSIGN_OR_RETURN(std::shared_ptr<const Stamper> stamper,
                              Stamper::ForLedger(ledger, state));
@@ -146,7 +227,14 @@ Result<AppendRequest> PrepareWithRetention(const Ledger& ledger,
                                state.Action(record.action_id));
     if (a.has_value()) hint = a->action_type;
   }
-  return stamper->Prepare(std::move(record), NowUtc(), hint);
+  EncryptionContext enc;
+  enc.keys = keys;
+  if (keys != nullptr) {
+    enc.action_subject = [&](const std::string& action_id) {
+      return ActionSubjectKey(ledger, state, *keys, action_id);
+    };
+  }
+  return stamper->PrepareRecord(std::move(record), NowUtc(), enc, hint);
 }
 
 }  // namespace actledger::retention

@@ -1,12 +1,18 @@
 #include "server/access_log.h"
 
 #include <cerrno>
-#include <cstring>
+
+#include "storage/file.h"
 
 namespace actledger::server {
 
 AccessLog::~AccessLog() {
-  if (owned_ && out_ != nullptr) std::fclose(out_);
+  // Closing flushes the last lines; a failure here (disk full) loses them,
+  // and the destructor can only say so.
+  if (owned_ && out_ != nullptr && std::fclose(out_) != 0) {
+    std::fprintf(stderr, "actledger serve: closing the access log: %s\n",
+                 storage::ErrnoText(errno).c_str());
+  }
 }
 
 Status AccessLog::Open(const std::string& where) {
@@ -18,7 +24,7 @@ Status AccessLog::Open(const std::string& where) {
   out_ = std::fopen(where.c_str(), "a");
   if (out_ == nullptr) {
     return IoError("cannot open the access log " + where + ": " +
-                   std::strerror(errno));
+                   storage::ErrnoText(errno));
   }
   owned_ = true;
   return Status::Ok();

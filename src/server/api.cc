@@ -15,6 +15,7 @@
 #include "common/encoding.h"
 #include "common/time.h"
 #include "crypto/sha256.h"
+#include "gate/decision_json.h"
 #include "index/index.h"
 #include "report/report.h"
 
@@ -59,44 +60,6 @@ std::string ReceiptJson(const Receipt& r) {
 
 HttpResponse Json(int status, const Value& v) {
   return JsonResponse(status, json::Canonical(v));
-}
-
-Value DecisionJson(const gate::GateDecision& d) {
-  Value v = Value::MakeObject();
-  v.Set("action_id", Value::String(d.action_id));
-  v.Set("seq", Num(d.seq));
-  v.Set("decision", Value::String(d.decision));
-  v.Set("tier", Value::String(d.tier));
-  if (d.rule.has_value()) {
-    Value r = Value::MakeObject();
-    r.Set("id", Value::String(d.rule->id));
-    r.Set("version", Value::String(d.rule->version));
-    v.Set("rule", std::move(r));
-  } else {
-    v.Set("rule", Value::Null());
-  }
-  v.Set("policy_version", d.policy_version.empty()
-                              ? Value::Null()
-                              : Value::String(d.policy_version));
-  v.Set("reason", Value::String(d.reason));
-  v.Set("expires_at",
-        d.expires_at.empty() ? Value::Null() : Value::String(d.expires_at));
-  v.Set("missing", StringArray(d.missing));
-  return v;
-}
-
-Value ActionSummary(const state::ActionState& a, UtcTime now) {
-  Value v = Value::MakeObject();
-  v.Set("action_id", Value::String(a.action_id));
-  v.Set("seq", Value::Number(static_cast<double>(a.proposal_seq)));
-  v.Set("action_type", Value::String(a.action_type));
-  v.Set("status", Value::String(gate::ActionStatus(a, now)));
-  v.Set("proposed_by", Value::String(a.proposed_by));
-  v.Set("approver_roles", StringArray(a.approver_roles));
-  v.Set("reason", Value::String(a.reason));
-  v.Set("expires_at", Value::String(a.expires_at));
-  if (!a.approver.empty()) v.Set("approver", Value::String(a.approver));
-  return v;
 }
 
 // A JSON object body, or a 400 naming `field`.
@@ -179,6 +142,7 @@ struct Api::PendingAppend {
 
 struct Api::Waiter {
   std::string action_id;
+  keystore::View view = keystore::View::kRedactedOnly;
   Respond respond;
   std::unique_ptr<asio::steady_timer> timer;
   std::atomic<bool> fired{false};
@@ -251,7 +215,7 @@ Result<Api::Identity> Api::Authenticate(const HttpRequest& request) {
 
 // --- Dispatch ---------------------------------------------------------------
 
-void Api::Handle(HttpRequest request, Respond respond) {
+void Api::Handle(const HttpRequest& request, Respond respond) {
   in_flight_.fetch_add(1);
   const Clock::time_point start = Clock::now();
   auto route = std::make_shared<std::string>("unmatched");
@@ -414,14 +378,14 @@ void Api::Dispatch(const HttpRequest& r, const Identity& who,
   } else if (route == "POST /v1/records") {
     if (require({"writer"})) PostRecords(r, who, respond);
   } else if (route == "GET /v1/records") {
-    if (require({"auditor"})) QueryRecords(r, respond);
+    if (require({"auditor"})) QueryRecords(r, ViewFor(who), respond);
   } else if (route == "GET /v1/records/{seq}") {
-    if (require({"auditor"})) GetRecord(r, seg[2], respond);
+    if (require({"auditor"})) GetRecord(r, seg[2], ViewFor(who), respond);
   } else if (route == "POST /v1/actions") {
     if (require({"writer"})) PostAction(r, who, respond);
   } else if (route == "GET /v1/actions/{id}") {
     if (require({"writer", "approver", "auditor"})) {
-      GetAction(r, seg[2], respond);
+      GetAction(r, seg[2], ViewFor(who), respond);
     }
   } else if (route == "POST /v1/actions/{id}/outcome") {
     if (require({"writer"})) PostOutcome(r, who, seg[2], respond);
@@ -438,7 +402,7 @@ void Api::Dispatch(const HttpRequest& r, const Identity& who,
   } else if (route == "GET /v1/proof/consistency") {
     if (require({"auditor"})) GetConsistency(r, respond);
   } else if (route == "GET /v1/reports/{name}") {
-    if (require({"auditor"})) GetReport(r, seg[2], respond);
+    if (require({"auditor"})) GetReport(r, seg[2], ViewFor(who), respond);
   } else if (route == "GET /v1/tokens") {
     if (!require({"admin"})) return;
     std::lock_guard<std::mutex> lock(gate_mu_);
@@ -488,7 +452,7 @@ void Api::Dispatch(const HttpRequest& r, const Identity& who,
         respond);
   } else if (route == "DELETE /v1/tokens/{id}") {
     if (!require({"admin"})) return;
-    const std::string id = seg[2];
+    const std::string& id = seg[2];
     GateWrite(
         who,
         [this, actor = who.principal, id] {
@@ -511,7 +475,7 @@ void Api::Dispatch(const HttpRequest& r, const Identity& who,
              route == "DELETE /v1/principals/{name}/roles/{role}") {
     if (!require({"admin"})) return;
     const bool grant = r.method == "POST";
-    const std::string principal = seg[2];
+    const std::string& principal = seg[2];
     std::string role;
     if (grant) {
       if (Status st = RequireMediaType(r, {"application/json"}); !st.ok()) {
@@ -595,6 +559,25 @@ void Api::Dispatch(const HttpRequest& r, const Identity& who,
   }
 }
 
+keystore::View Api::ViewFor(const Identity& who) {
+  Result<std::shared_ptr<const retention::Stamper>> stamper = CurrentStamper();
+  // Fail closed: without the policy, no one is known to be allowed more.
+  if (!stamper.ok()) return keystore::View::kRedactedOnly;
+  return keystore::ViewForRoles(who.roles,
+                                (*stamper)->policy().redacted_roles());
+}
+
+keystore::RecordDecryptor Api::Decryptor(keystore::View view) {
+  keystore::KeyStore* keys = nullptr;
+  // Reading never creates a key store; without one nothing is encrypted.
+  if (view == keystore::View::kPlaintext &&
+      keystore::HasKeyStore(ledger_->dir())) {
+    Result<keystore::KeyStore*> opened = gate_->keys().Get();
+    if (opened.ok()) keys = *opened;
+  }
+  return keystore::RecordDecryptor::WithStore(keys, view);
+}
+
 Result<std::shared_ptr<const retention::Stamper>> Api::CurrentStamper() {
   std::lock_guard<std::mutex> lock(gate_mu_);
   ACTLEDGER_ASSIGN_OR_RETURN(std::optional<state::PolicyInfo> active,
@@ -622,7 +605,7 @@ bool Api::ReserveQueue(size_t bytes) {
   return true;
 }
 
-void Api::Submit(std::shared_ptr<PendingAppend> p,
+void Api::Submit(const std::shared_ptr<PendingAppend>& p,
                  std::vector<AppendRequest> batch, const std::string& actor) {
   p->queued = Clock::now();
   appends_pending_.fetch_add(1);
@@ -742,8 +725,9 @@ void Api::Drain() {
       metrics_->waiters.fetch_sub(1);
       asio::post(w->timer->get_executor(), [w] { w->timer->cancel(); });
       Result<Value> view = [&] {
+        const keystore::RecordDecryptor reader = Decryptor(w->view);
         std::lock_guard<std::mutex> lock(gate_mu_);
-        return gate_->ActionView(id);
+        return gate_->ActionView(id, &reader);
       }();
       w->respond(view.ok() ? Json(200, *view) : ErrorResponse(view.status()));
     }
@@ -751,7 +735,8 @@ void Api::Drain() {
 }
 
 void Api::GateWrite(
-    const Identity& who, std::function<Result<gate::StagedWrite>()> stage,
+    const Identity& who,
+    const std::function<Result<gate::StagedWrite>()>& stage,
     std::function<HttpResponse(gate::StagedWrite&, const Receipt&)> render,
     const Respond& respond) {
   auto p = std::make_shared<PendingAppend>();
@@ -802,12 +787,24 @@ void Api::PostRecords(const HttpRequest& r, const Identity& who,
   const UtcTime now = NowUtc();
   auto p = std::make_shared<PendingAppend>();
   std::vector<AppendRequest> batch;
-  auto add = [&](ValidatedRecord rec) {
+  // Personal fields are encrypted under the subject's key (src/keystore);
+  // an outcome without a subject takes its action's, read under gate_mu_.
+  retention::EncryptionContext enc;
+  enc.keys = &gate_->keys();
+  enc.action_subject = [this](const std::string& action_id) {
+    std::lock_guard<std::mutex> lock(gate_mu_);
+    return retention::ActionSubjectKey(*ledger_, gate_->state(), gate_->keys(),
+                                       action_id);
+  };
+  auto add = [&](ValidatedRecord rec) -> Status {
     state::RecordFacts f = state::FactsOf(rec.body);
     f.kind = RecordKindName(rec.kind);
     f.recorded_by = who.principal;
+    ACTLEDGER_ASSIGN_OR_RETURN(
+        AppendRequest req, (*stamper)->PrepareRecord(std::move(rec), now, enc));
     p->facts.push_back(std::move(f));
-    batch.push_back((*stamper)->Prepare(std::move(rec), now));
+    batch.push_back(std::move(req));
+    return Status::Ok();
   };
   // All or nothing: every line is validated before anything is appended.
   Status st;
@@ -821,7 +818,12 @@ void Api::PostRecords(const HttpRequest& r, const Identity& who,
                           " (nothing of this batch was stored)",
                       rec.status().field());
       }
-      add(std::move(rec).value());
+      if (Status added = add(std::move(rec).value()); !added.ok()) {
+        return Status(added.code(),
+                      "line " + std::to_string(n) + ": " + added.message() +
+                          " (nothing of this batch was stored)",
+                      added.field());
+      }
       return Status::Ok();
     });
     if (st.ok() && batch.empty()) {
@@ -830,7 +832,7 @@ void Api::PostRecords(const HttpRequest& r, const Identity& who,
   } else {
     Result<ValidatedRecord> rec = ValidateRecord(r.body, vo);
     if (rec.ok()) {
-      add(std::move(rec).value());
+      st = add(std::move(rec).value());
     } else {
       st = rec.status();
     }
@@ -860,7 +862,7 @@ void Api::PostRecords(const HttpRequest& r, const Identity& who,
 }
 
 void Api::GetRecord(const HttpRequest& r, const std::string& seq_text,
-                    const Respond& respond) {
+                    keystore::View view, const Respond& respond) {
   Result<uint64_t> seq = ParseSeq(seq_text, "seq");
   if (!seq.ok()) return respond(ErrorResponse(seq.status()));
   Result<std::optional<std::string>> proof = Param(r.params, "proof");
@@ -875,18 +877,22 @@ void Api::GetRecord(const HttpRequest& r, const std::string& seq_text,
   if (!with_proof) {
     Result<std::string> bytes = ledger_->Get(*seq);
     if (!bytes.ok()) return respond(ErrorResponse(bytes.status()));
-    return respond(JsonResponse(200, std::move(bytes).value()));
+    Result<std::string> readable = Decryptor(view).Render(*bytes);
+    if (!readable.ok()) return respond(ErrorResponse(readable.status()));
+    return respond(JsonResponse(200, std::move(readable).value()));
   }
   const uint64_t s = *seq;
   Blocking(
-      [this, s]() -> HttpResponse {
+      [this, s, view]() -> HttpResponse {
         Result<std::string> bytes = ledger_->Get(s);
         if (!bytes.ok()) return ErrorResponse(bytes.status());
         Result<std::pair<std::string, uint64_t>> cp = CheckpointCovering(s + 1);
         if (!cp.ok()) return ErrorResponse(cp.status());
         Result<InclusionProofResult> p = ledger_->ProveInclusion(s, cp->second);
         if (!p.ok()) return ErrorResponse(p.status());
-        Result<Value> record = json::Parse(*bytes);
+        // Readable (personal fields decrypted for this principal); `leaf`
+        // below is what hashes to the proof's leaf.
+        Result<Value> record = Decryptor(view).Parse(*bytes);
         if (!record.ok()) return ErrorResponse(record.status());
         Value proof_v = Value::MakeObject();
         proof_v.Set("leaf_index", Num(p->leaf_index));
@@ -948,7 +954,7 @@ void Api::GetInclusion(const HttpRequest& r, const Respond& respond) {
   Result<InclusionProofResult> p =
       ledger_->ProveInclusion(**seq, size->value_or(ledger_->size()));
   if (!p.ok()) {
-    Status st = p.status();
+    const Status& st = p.status();
     return respond(ErrorResponse(Status(
         st.code(), st.message(), st.field().empty() ? "seq" : st.field())));
   }
@@ -1004,13 +1010,13 @@ void Api::PostAction(const HttpRequest& r, const Identity& who,
       },
       [this](const gate::StagedWrite& w, const Receipt&) {
         metrics_->CountDecision(w.decision.decision);
-        return Json(201, DecisionJson(w.decision));
+        return Json(201, gate::DecisionJson(w.decision));
       },
       respond);
 }
 
 void Api::GetAction(const HttpRequest& r, const std::string& action_id,
-                    const Respond& respond) {
+                    keystore::View personal_view, const Respond& respond) {
   Result<std::optional<uint64_t>> wait = UintParam(r.params, "wait");
   if (!wait.ok()) return respond(ErrorResponse(wait.status()));
   const uint64_t wait_s = wait->value_or(0);
@@ -1019,8 +1025,9 @@ void Api::GetAction(const HttpRequest& r, const std::string& action_id,
         "at most " + std::to_string(options_.max_wait_seconds) + " seconds",
         "wait")));
   }
+  const keystore::RecordDecryptor reader = Decryptor(personal_view);
   std::unique_lock<std::mutex> lock(gate_mu_);
-  Result<Value> view = gate_->ActionView(action_id);
+  Result<Value> view = gate_->ActionView(action_id, &reader);
   if (!view.ok()) {
     lock.unlock();
     return respond(ErrorResponse(view.status()));
@@ -1035,6 +1042,7 @@ void Api::GetAction(const HttpRequest& r, const std::string& action_id,
   // applies).
   auto w = std::make_shared<Waiter>();
   w->action_id = action_id;
+  w->view = personal_view;
   w->respond = respond;
   w->timer = std::make_unique<asio::steady_timer>(asio::make_strand(*io_));
   {
@@ -1062,8 +1070,9 @@ void Api::GetAction(const HttpRequest& r, const std::string& action_id,
     }
     metrics_->waiters.fetch_sub(1);
     Result<Value> v = [&] {
+      const keystore::RecordDecryptor later = Decryptor(w->view);
       std::lock_guard<std::mutex> gl(gate_mu_);
-      return gate_->ActionView(w->action_id);
+      return gate_->ActionView(w->action_id, &later);
     }();
     w->respond(v.ok() ? Json(200, *v) : ErrorResponse(v.status()));
   });
@@ -1157,7 +1166,7 @@ void Api::GetApprovals(const HttpRequest& r, const Respond& respond) {
         gate::ActionStatus(a, now) != "pending_approval") {
       continue;
     }
-    items.push_back(ActionSummary(a, now));
+    items.push_back(gate::ActionSummary(a, now));
   }
   respond(Json(200, Value::MakeObject(
                         {{"approvals", Value::MakeArray(std::move(items))}})));
@@ -1219,11 +1228,17 @@ void Api::Blocking(std::function<HttpResponse()> fn, const Respond& respond) {
   asio::post(*blocking_, [fn = std::move(fn), respond] { respond(fn()); });
 }
 
-void Api::QueryRecords(const HttpRequest& r, const Respond& respond) {
+void Api::QueryRecords(const HttpRequest& r, keystore::View view,
+                       const Respond& respond) {
   Result<index::QueryFilter> filter = index::ParseQueryFilter(r.params);
   if (!filter.ok()) return respond(ErrorResponse(filter.status()));
   Blocking(
-      [this, f = std::move(filter).value()]() -> HttpResponse {
+      [this, f = std::move(filter).value(), view]() mutable -> HttpResponse {
+        if (f.subject_type && f.subject_id) {
+          f.subject_blind_id = keystore::BlindIdForLookup(
+              ledger_->dir(), *f.subject_type + ":" + *f.subject_id);
+        }
+        const keystore::RecordDecryptor reader = Decryptor(view);
         Result<std::unique_ptr<index::Index>> idx =
             index::Index::Open(ledger_->dir());
         if (!idx.ok()) return ErrorResponse(idx.status());
@@ -1236,7 +1251,7 @@ void Api::QueryRecords(const HttpRequest& r, const Respond& respond) {
         for (const index::IndexedRecord& row : page->records) {
           Result<std::string> bytes = ledger_->Get(row.seq);
           if (!bytes.ok()) return ErrorResponse(bytes.status());
-          Result<Value> rec = json::Parse(*bytes);
+          Result<Value> rec = reader.Parse(*bytes);
           if (!rec.ok()) return ErrorResponse(rec.status());
           records.push_back(std::move(rec).value());
         }
@@ -1251,7 +1266,7 @@ void Api::QueryRecords(const HttpRequest& r, const Respond& respond) {
 }
 
 void Api::GetReport(const HttpRequest& r, const std::string& name,
-                    const Respond& respond) {
+                    keystore::View view, const Respond& respond) {
   const auto& names = report::ReportNames();
   if (std::find(names.begin(), names.end(), name) == names.end()) {
     std::string list;
@@ -1264,7 +1279,15 @@ void Api::GetReport(const HttpRequest& r, const std::string& name,
   auto shared =
       std::make_shared<report::ReportOptions>(std::move(opts).value());
   Blocking(
-      [this, shared, name]() -> HttpResponse {
+      [this, shared, name, view]() -> HttpResponse {
+        report::ReportOptions& o = *shared;
+        if (o.filter.subject_type && o.filter.subject_id) {
+          o.filter.subject_blind_id = keystore::BlindIdForLookup(
+              ledger_->dir(),
+              *o.filter.subject_type + ":" + *o.filter.subject_id);
+        }
+        const keystore::RecordDecryptor reader = Decryptor(view);
+        o.reader = &reader;
         Result<std::unique_ptr<index::Index>> idx =
             index::Index::Open(ledger_->dir());
         if (!idx.ok()) return ErrorResponse(idx.status());

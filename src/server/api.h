@@ -50,7 +50,7 @@ class Api {
   ~Api();
 
   // Answers `request`; `respond` is called exactly once, on any thread.
-  void Handle(HttpRequest request, Respond respond);
+  void Handle(const HttpRequest& request, Respond respond);
 
   // Answers every parked long poll now (graceful shutdown) and refuses new
   // ones.
@@ -76,12 +76,17 @@ class Api {
   struct Route;
 
   Result<Identity> Authenticate(const HttpRequest& request);
+  // How `who` sees personal fields: "[redacted]" when all their roles are
+  // in the active policy's personal_access.redacted_roles (docs/ERASURE.md).
+  keystore::View ViewFor(const Identity& who);
+  // Renders records for that view with the server's key store.
+  keystore::RecordDecryptor Decryptor(keystore::View view);
   void Dispatch(const HttpRequest& request, const Identity& who,
                 const std::string& route, const Respond& respond);
 
   // Appending and the apply loop.
   bool ReserveQueue(size_t bytes);
-  void Submit(std::shared_ptr<PendingAppend> p,
+  void Submit(const std::shared_ptr<PendingAppend>& p,
               std::vector<AppendRequest> batch, const std::string& actor);
   void OnDurable(std::shared_ptr<PendingAppend> p,
                  Result<std::vector<Receipt>> receipts);
@@ -93,23 +98,25 @@ class Api {
   void PostAction(const HttpRequest& r, const Identity& who,
                   const Respond& respond);
   void GetAction(const HttpRequest& r, const std::string& action_id,
-                 const Respond& respond);
+                 keystore::View view, const Respond& respond);
   void PostOutcome(const HttpRequest& r, const Identity& who,
                    const std::string& action_id, const Respond& respond);
   void GetApprovals(const HttpRequest& r, const Respond& respond);
   void PostApproval(const HttpRequest& r, const Identity& who,
                     const std::string& action_id, const Respond& respond);
   void GetRecord(const HttpRequest& r, const std::string& seq,
-                 const Respond& respond);
+                 keystore::View view, const Respond& respond);
   void GetCheckpoint(const Respond& respond);
   void GetInclusion(const HttpRequest& r, const Respond& respond);
   void GetConsistency(const HttpRequest& r, const Respond& respond);
-  void QueryRecords(const HttpRequest& r, const Respond& respond);
+  void QueryRecords(const HttpRequest& r, keystore::View view,
+                    const Respond& respond);
   void GetReport(const HttpRequest& r, const std::string& name,
-                 const Respond& respond);
+                 keystore::View view, const Respond& respond);
   void GetMetrics(const Respond& respond);
   void GateWrite(
-      const Identity& who, std::function<Result<gate::StagedWrite>()> stage,
+      const Identity& who,
+      const std::function<Result<gate::StagedWrite>()>& stage,
       std::function<HttpResponse(gate::StagedWrite&, const Receipt&)> render,
       const Respond& respond);
   // Runs `fn` on the blocking pool and responds with what it returns.

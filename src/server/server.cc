@@ -1,5 +1,8 @@
 #include "server/server.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -9,6 +12,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -58,7 +63,7 @@ class SessionBase {
 template <class Derived>
 class Session : public SessionBase {
  public:
-  Session(std::shared_ptr<Shared> shared, tcp::endpoint remote)
+  Session(std::shared_ptr<Shared> shared, const tcp::endpoint& remote)
       : shared_(std::move(shared)),
         remote_(remote.address().to_string() + ":" +
                 std::to_string(remote.port())) {
@@ -223,8 +228,7 @@ class Session : public SessionBase {
     Status st = ParseTarget(hr.target, &hr.path, &hr.params);
     if (!st.ok()) return Write(ErrorResponse(st), version_);
     busy_ = true;
-    shared_->api->Handle(std::move(hr), [s = self().shared_from_this()](
-                                            HttpResponse r) {
+    shared_->api->Handle(hr, [s = self().shared_from_this()](HttpResponse r) {
       asio::post(s->Lowest().get_executor(), [s, r = std::move(r)]() mutable {
         s->Write(std::move(r), s->version_);
       });
@@ -266,7 +270,7 @@ class PlainSession : public Session<PlainSession>,
                      public std::enable_shared_from_this<PlainSession> {
  public:
   PlainSession(tcp::socket socket, std::shared_ptr<Shared> shared,
-               tcp::endpoint remote)
+               const tcp::endpoint& remote)
       : Session(std::move(shared), remote), stream_(std::move(socket)) {}
   beast::tcp_stream& stream() { return stream_; }
   void Start() {
@@ -293,7 +297,7 @@ class TlsSession : public Session<TlsSession>,
                    public std::enable_shared_from_this<TlsSession> {
  public:
   TlsSession(tcp::socket socket, ssl::context& ctx,
-             std::shared_ptr<Shared> shared, tcp::endpoint remote)
+             std::shared_ptr<Shared> shared, const tcp::endpoint& remote)
       : Session(std::move(shared), remote), stream_(std::move(socket), ctx) {}
   beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
   void Start() {
@@ -446,15 +450,30 @@ Status RunServer(
     tls->set_options(ssl::context::default_workarounds |
                      ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    // OpenSSL reports a missing or unreadable file as a bare "asio.ssl
+    // error"; the operating system's reason is what the operator needs.
+    for (const auto& [path, field] : {std::pair{&options.tls_cert, "tls-cert"},
+                                      std::pair{&options.tls_key, "tls-key"}}) {
+      const int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        return InvalidArgument(
+            "cannot read " + *path + ": " + std::strerror(errno), field);
+      }
+      ::close(fd);
+    }
     tls->use_certificate_chain_file(options.tls_cert, ec);
     if (ec) {
-      return InvalidArgument(
-          "cannot load " + options.tls_cert + ": " + ec.message(), "tls-cert");
+      return InvalidArgument("cannot load " + options.tls_cert + ": " +
+                                 ec.message() +
+                                 " (expected a PEM certificate chain)",
+                             "tls-cert");
     }
     tls->use_private_key_file(options.tls_key, ssl::context::pem, ec);
     if (ec) {
       return InvalidArgument(
-          "cannot load " + options.tls_key + ": " + ec.message(), "tls-key");
+          "cannot load " + options.tls_key + ": " + ec.message() +
+              " (expected the PEM private key of the certificate)",
+          "tls-key");
     }
   }
 

@@ -191,7 +191,7 @@ TEST_F(GateCli, PolicyCheckAcceptsTheExampleAndPinpointsABadWhen) {
   ASSERT_NE(at, std::string::npos);
   text.replace(at, good.size(), "action.amount.value < && 1 &&");
   const int line =
-      1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+      1 + static_cast<int>(std::count(text.data(), text.data() + at, '\n'));
   const std::string bad = Tmp("bad.yaml");
   WriteFile(bad, text);
   Ran r = Cmd({"policy", "check", bad});
@@ -203,7 +203,8 @@ TEST_F(GateCli, PolicyCheckAcceptsTheExampleAndPinpointsABadWhen) {
   const std::string marker = bad + ":" + std::to_string(line) + ":";
   const size_t m = r.err.find(marker);
   if (m != std::string::npos) {
-    const int column = std::atoi(r.err.c_str() + m + marker.size());
+    const int column = static_cast<int>(
+        std::strtol(r.err.c_str() + m + marker.size(), nullptr, 10));
     const size_t line_start = text.rfind('\n', at) + 1;
     EXPECT_GT(column, static_cast<int>(at - line_start + 1)) << r;
   }

@@ -33,6 +33,12 @@ void CheckText(const std::string& s, const char* what) {
         s);
 }
 
+// Boost 1.74's Beast hands out boost::string_view, which does not convert
+// to std::string_view.
+std::string_view Std(boost::beast::string_view s) {
+  return {s.data(), s.size()};
+}
+
 void Decode(std::string_view target, std::string_view content_type,
             std::string_view authorization, std::string_view body) {
   std::string path;
@@ -92,8 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (!ec && parser.is_done()) {
     const auto& req = parser.get();
-    Decode(req.target(), req[http::field::content_type],
-           req[http::field::authorization], req.body());
+    Decode(Std(req.target()), Std(req[http::field::content_type]),
+           Std(req[http::field::authorization]), req.body());
   }
   // The helpers on raw bytes too, beyond what the parser lets through.
   const size_t cut = size > 0 ? data[0] % (size + 1) : 0;

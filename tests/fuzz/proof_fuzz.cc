@@ -137,6 +137,11 @@ uint64_t ClaimedNumber(ByteReader& in) {
   return UINT64_MAX - in.U8();
 }
 
+// The position of element `i`: vector iterators step by signed distances.
+std::vector<Hash>::iterator At(std::vector<Hash>* v, size_t i) {
+  return v->begin() + static_cast<std::ptrdiff_t>(i);
+}
+
 // Applies one input-chosen edit to `proof`. Returns false when the op is
 // not a proof edit (the caller handles it).
 bool EditProof(uint8_t op, ByteReader& in, const MemoryTree& tree,
@@ -147,13 +152,13 @@ bool EditProof(uint8_t op, ByteReader& in, const MemoryTree& tree,
       if (n > 0) FlipBit(&(*proof)[in.U8() % n], in.U8());
       return true;
     case 1:  // drop an element
-      if (n > 0) proof->erase(proof->begin() + in.U8() % n);
+      if (n > 0) proof->erase(At(proof, in.U8() % n));
       return true;
     case 2: {  // insert free bytes
       Hash h{};
       const std::string_view bytes = in.Bytes(h.size());
       std::copy(bytes.begin(), bytes.end(), h.begin());
-      proof->insert(proof->begin() + in.U8() % (n + 1), h);
+      proof->insert(At(proof, in.U8() % (n + 1)), h);
       return true;
     }
     case 3:    // insert an honest node (a sibling from elsewhere)
@@ -163,7 +168,7 @@ bool EditProof(uint8_t op, ByteReader& in, const MemoryTree& tree,
       if (level.empty()) return true;
       const Hash& h = level[in.U8() % level.size()];
       if (op == 3) {
-        proof->insert(proof->begin() + in.U8() % (n + 1), h);
+        proof->insert(At(proof, in.U8() % (n + 1)), h);
       } else if (n > 0) {
         (*proof)[in.U8() % n] = h;
       }
@@ -173,8 +178,7 @@ bool EditProof(uint8_t op, ByteReader& in, const MemoryTree& tree,
       if (n > 0) std::swap((*proof)[in.U8() % n], (*proof)[in.U8() % n]);
       return true;
     case 6:  // duplicate an element
-      if (n > 0)
-        proof->insert(proof->begin() + in.U8() % n, (*proof)[in.U8() % n]);
+      if (n > 0) proof->insert(At(proof, in.U8() % n), (*proof)[in.U8() % n]);
       return true;
     default:
       return false;

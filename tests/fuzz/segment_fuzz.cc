@@ -41,10 +41,11 @@ const std::string& ScratchDir() {
         std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
         "/actledger-segment-fuzz-XXXXXX";
     Check(::mkdtemp(templ.data()) != nullptr, "mkdtemp failed", templ);
-    std::atexit([] {
+    const int registered = std::atexit([] {
       std::error_code ec;
       std::filesystem::remove_all(ScratchDir(), ec);
     });
+    Check(registered == 0, "atexit failed", templ);
     return new std::string(templ);
   }();
   return *dir;

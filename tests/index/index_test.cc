@@ -77,7 +77,7 @@ bool TypeMatches(const std::string& pattern, const Value& rec) {
 }
 
 // Compares decimal texts exactly: normalize, then compare digit strings.
-int DecimalCompare(std::string a, std::string b) {
+int DecimalCompare(const std::string& a, const std::string& b) {
   auto norm = [](std::string s, bool* neg, std::string* ip, std::string* fp) {
     *neg = !s.empty() && s[0] == '-';
     if (*neg) s.erase(0, 1);
@@ -395,7 +395,7 @@ TEST_F(PopulatedIndexTest, EveryFilterMatchesAnIndependentScan) {
   const std::string rule = Pick("approval.rule.id", 1);
   const std::string env = Pick("context.environment", 1);
   const std::string action_id = "g-big-ok";
-  auto eq = [](std::string path, std::string want) {
+  auto eq = [](const std::string& path, const std::string& want) {
     return [path, want](const Value& r) { return Text(r, path) == want; };
   };
   std::vector<Case> cases = {
@@ -498,12 +498,14 @@ TEST_F(PopulatedIndexTest, AmountRangesCompareExactDecimals) {
       EXPECT_EQ(f.status().field(), "min-amount");
       continue;
     }
-    const std::vector<uint64_t> want = Expected([&](const Value& r) {
-      std::optional<std::string> v = Text(r, "action.amount.value");
-      if (!v) return false;
-      return (lo.empty() || DecimalCompare(*v, lo) >= 0) &&
-             (hi.empty() || DecimalCompare(*v, hi) <= 0);
-    });
+    // Named captures: clang 14 cannot capture structured bindings.
+    const std::vector<uint64_t> want =
+        Expected([&min = lo, &max = hi](const Value& r) {
+          std::optional<std::string> v = Text(r, "action.amount.value");
+          if (!v) return false;
+          return (min.empty() || DecimalCompare(*v, min) >= 0) &&
+                 (max.empty() || DecimalCompare(*v, max) <= 0);
+        });
     EXPECT_EQ(QueryAll(params), want) << lo << " .. " << hi;
   }
   // "100" and "100.000000" are the same amount; the 7-decimal neighbours

@@ -121,7 +121,7 @@ std::string RefNumber(double x) {
     for (; *c != 'e'; ++c) {
       if (*c != '.') mantissa.push_back(*c);
     }
-    const int e10 = std::atoi(c + 1);
+    const int e10 = static_cast<int>(std::strtol(c + 1, nullptr, 10));
     const uint64_t s = std::strtoull(mantissa.c_str(), nullptr, 10);
     // The closest candidate may miss the rounding interval where it is
     // lopsided (at powers of two) while a neighbour hits it.

@@ -107,7 +107,7 @@ bool ReadAcks(int fd, std::string* partial, std::map<uint64_t, Ack>* acks) {
   if (n <= 0) return false;
   partial->append(buf, static_cast<size_t>(n));
   while (partial->size() >= sizeof(Ack)) {
-    Ack ack;
+    Ack ack{};
     std::memcpy(&ack, partial->data(), sizeof(Ack));
     partial->erase(0, sizeof(Ack));
     (*acks)[ack.seq] = ack;
@@ -187,7 +187,11 @@ TEST(LedgerCrash, KilledWriterLosesNoAcknowledgedRecord) {
     if (rec.tail_cut) {
       ++cuts;
       EXPECT_FALSE(rec.tail_segment.empty());
-      EXPECT_GT(rec.tail_bytes, 0u);
+      // A kill right after a new segment file was created leaves it empty:
+      // it is removed with zero bytes. Any other tear cuts bytes.
+      if (rec.tail_reason.rfind("segment without a complete header", 0) != 0) {
+        EXPECT_GT(rec.tail_bytes, 0u) << rec.tail_reason;
+      }
     }
     EXPECT_EQ(rec.records, ledger->size());
     if (!acked.empty()) {

@@ -801,7 +801,7 @@ TEST_F(LifecycleTest, ViolationsFindEachKindConstructed) {
   ASSERT_NE(v, nullptr);
   std::multimap<std::string, std::string> found;  // kind -> action or rule
   for (const auto& row : v->rows) {
-    const std::string kind = row[ColumnIndex(*v, "kind")];
+    const std::string& kind = row[ColumnIndex(*v, "kind")];
     found.emplace(kind, kind.rfind("rule_", 0) == 0
                             ? row[ColumnIndex(*v, "rule_id")]
                             : row[ColumnIndex(*v, "action_id")]);

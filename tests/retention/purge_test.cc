@@ -12,6 +12,7 @@
 #include "actledger/checkpoint.h"
 #include "actledger/ledger.h"
 #include "actledger/merkle.h"
+#include "keystore/keystore_testing.h"
 #include "retention/retention.h"
 #include "retention_testing.h"
 #include "storage/segment_log.h"
@@ -263,8 +264,9 @@ TEST(RetentionPurge, HoldsBlockPurgeUntilReleased) {
 
 TEST(RetentionHolds, ListAndReleaseRecordWhoAndWhy) {
   Fixture fx(2);
-  Result<retention::Hold> h = retention::AddHold(
-      *fx.ledger, "local:legal", {.subject = "patient:p-9", .reason = "x"});
+  Result<retention::Hold> h =
+      retention::AddHold(*fx.ledger, "local:legal",
+                         {.subject = "patient:p-9-QXZ81", .reason = "x"});
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->id.rfind("hold_", 0), 0u);
   Result<retention::Hold> released =
@@ -277,7 +279,18 @@ TEST(RetentionHolds, ListAndReleaseRecordWhoAndWhy) {
   EXPECT_EQ((*all)[0].released_by, "local:boss");
   EXPECT_EQ((*all)[0].release_reason, "done");
   EXPECT_EQ((*all)[0].subject_type, "patient");
-  EXPECT_EQ((*all)[0].subject_id, "p-9");
+  // The record names the subject by its blind id only: HMAC-SHA-256 under
+  // the key derived from the ledger's master key (docs/ERASURE.md),
+  // computed here with OpenSSL directly.
+  EXPECT_EQ((*all)[0].subject_id, "");
+  const std::string master = keystore_testing::Slurp(
+      fx.data() + "/" + keystore::kDefaultMasterKeyFile);
+  ASSERT_EQ(master.size(), 32u);
+  EXPECT_EQ((*all)[0].subject_blind_id,
+            keystore_testing::Hex(keystore_testing::Hmac(
+                keystore_testing::Hkdf(master, "actledger/blind-index/v1"),
+                "patient:p-9-QXZ81")));
+  EXPECT_TRUE(FilesContaining(fx.data(), "p-9-QXZ81").empty());
   // The hold record itself carries the ledger regime: never purged.
   Result<json::Value> rec = json::Parse(fx.ledger->Get(h->seq).value());
   EXPECT_EQ(rec->FindPath("retention.regime")->as_string(), "ledger");

@@ -280,6 +280,17 @@ TEST_F(RetentionCli, PlanPurgeGetAndVerify) {
             "general");
   const std::string cp = Cmd({"checkpoint"}).out;
   Spit(dir_.path() + "/cp.txt", cp);
+  // The index holds the records' content before the purge.
+  auto count = [&](std::vector<std::string> filter) {
+    filter.insert(filter.begin(), {"query", "--count"});
+    Ran q = Cmd(filter);
+    EXPECT_EQ(q.exit_code, 0) << q.err;
+    return Json(q.out).Find("count")->as_number();
+  };
+  EXPECT_EQ(count({"--action-id", "a-2"}), 1);
+  // c1 is the subject of a-1, a-4, a-7 (expired) and a-10, a-13.
+  EXPECT_EQ(count({"--subject", "customer:c1"}), 5);
+  const double rows = count({});
 
   Ran purge = Cmd({"retention", "purge"});
   ASSERT_EQ(purge.exit_code, 0) << purge.err;
@@ -296,6 +307,12 @@ TEST_F(RetentionCli, PlanPurgeGetAndVerify) {
   EXPECT_EQ(stub.Find("seq")->as_number(), 0);
   EXPECT_EQ(got.out.find("CLI-SECRET-0-Z"), std::string::npos);
   EXPECT_FALSE(Json(Cmd({"get", "1"}).out).Find("purged") != nullptr);
+  // The index dropped the purged content too; the held record keeps it,
+  // and every record (the purge record added) still has its row.
+  EXPECT_EQ(count({"--action-id", "a-2"}), 0);
+  EXPECT_EQ(count({"--action-id", "a-1"}), 1);
+  EXPECT_EQ(count({"--subject", "customer:c1"}), 3);  // a-1 held
+  EXPECT_EQ(count({}), rows + 1);
 
   Ran verify = Cmd({"verify", "--trusted", dir_.path() + "/cp.txt"});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;

@@ -116,7 +116,8 @@ class HttpClient {
     size_t line_end = head.find("\r\n");
     std::string status_line = head.substr(0, line_end);
     if (status_line.size() < 12) return r;
-    r.status = std::atoi(status_line.c_str() + 9);
+    r.status =
+        static_cast<int>(std::strtol(status_line.c_str() + 9, nullptr, 10));
     size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
     while (pos < head.size()) {
       size_t e = head.find("\r\n", pos);
@@ -340,7 +341,8 @@ class ServerHarness {
     ASSERT_NE(at, std::string::npos)
         << "no startup line: " << line
         << "\nlog: " << cli_testing::ReadFile(log_);
-    port_ = std::atoi(line.c_str() + at + marker.size());
+    port_ = static_cast<int>(
+        std::strtol(line.c_str() + at + marker.size(), nullptr, 10));
     ASSERT_GT(port_, 0);
   }
 

@@ -2,16 +2,20 @@
 //
 //   actledger-gen [--seed N] [--count N] [--incomplete F] [--start UNIX]
 //
-// Exit codes: 0 on success, 3 on bad arguments, 4 when stdout fails.
+// Exit codes: 0 on success, 1 when out of memory, 3 on bad arguments, 4 when
+// stdout fails.
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <string>
 
 #include "gen/generator.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Run(int argc, char** argv) {
   actledger::gen::Options options;
   uint64_t count = 100;
 
@@ -57,4 +61,17 @@ int main(int argc, char** argv) {
     return 4;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Allocation failure is the one error left; it gets a message and an exit
+  // code instead of std::terminate's abort.
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "actledger-gen: %s\n", e.what());
+    return 1;
+  }
 }
