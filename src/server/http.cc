@@ -51,6 +51,11 @@ Status PercentDecode(std::string_view in, bool plus_is_space,
   out->reserve(in.size());
   for (size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
+    // RFC 9112 allows no control characters in a request-target; raw ones
+    // would reach error messages and the access log.
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return InvalidArgument("a control character is not allowed", "target");
+    }
     if (c == '%') {
       if (i + 2 >= in.size()) {
         return InvalidArgument("a '%' escape needs two hex digits", "target");
@@ -175,7 +180,8 @@ Status ForEachNdjsonLine(
         nl == std::string_view::npos ? std::string_view() : body.substr(nl + 1);
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    // Blank: nothing but JSON whitespace (a stray CR included).
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     ACTLEDGER_RETURN_IF_ERROR(fn(line_no, line));
   }
   return Status::Ok();
