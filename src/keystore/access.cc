@@ -110,8 +110,9 @@ Result<json::Value> RecordDecryptor::Parse(std::string_view stored) const {
 Result<std::string> RecordDecryptor::Render(std::string_view stored) const {
   // In canonical JSON a quote inside a string is escaped, so a record
   // without this byte sequence has no `personal` member at any depth.
-  const std::string needle = std::string("\"") + kPersonalMember + "\":";
-  if (stored.find(needle) == std::string_view::npos) {
+  constexpr std::string_view kNeedle = "\"personal\":";
+  static_assert(kNeedle.substr(1, kNeedle.size() - 3) == kPersonalMember);
+  if (stored.find(kNeedle) == std::string_view::npos) {
     return std::string(stored);
   }
   ACTLEDGER_ASSIGN_OR_RETURN(json::Value v, json::Parse(stored));

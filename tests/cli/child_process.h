@@ -3,9 +3,11 @@
 #ifndef ACTLEDGER_TESTS_CLI_CHILD_PROCESS_H_
 #define ACTLEDGER_TESTS_CLI_CHILD_PROCESS_H_
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -15,6 +17,8 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+extern char** environ;
 
 namespace actledger::cli_testing {
 
@@ -72,6 +76,45 @@ inline std::vector<std::string> Lines(std::string_view text) {
     start = end + 1;
   }
   return lines;
+}
+
+// Runs `binary` with `args`, `stdin_text` on standard input and the
+// environment minus every ACTLEDGER_* variable plus `env` ("NAME=value");
+// scratch files go in `scratch_dir`. Waits at most two minutes.
+inline RunResult RunBinary(const std::string& binary,
+                           std::vector<std::string> args,
+                           const std::string& stdin_text,
+                           const std::vector<std::string>& env,
+                           const std::string& scratch_dir) {
+  args.insert(args.begin(), binary);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_copy = env;
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string_view(*e).rfind("ACTLEDGER_", 0) != 0) envp.push_back(*e);
+  }
+  for (std::string& e : env_copy) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const std::string in = scratch_dir + "/in", out = scratch_dir + "/out",
+                    err = scratch_dir + "/err";
+  WriteFile(in, stdin_text);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(::open(in.c_str(), O_RDONLY), STDIN_FILENO);
+    ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
+           STDOUT_FILENO);
+    ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
+           STDERR_FILENO);
+    ::execve(argv[0], argv.data(), envp.data());
+    ::_exit(127);
+  }
+  RunResult r;
+  r.exit_code = WaitChild(pid, std::chrono::seconds(120));
+  r.out = ReadFile(out);
+  r.err = ReadFile(err);
+  return r;
 }
 
 }  // namespace actledger::cli_testing

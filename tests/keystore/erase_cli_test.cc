@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "actledger/json.h"
+#include "cli/child_process.h"
 #include "common/encoding.h"
 #include "keystore/field_crypto.h"
 #include "keystore/keystore.h"
@@ -103,46 +104,12 @@ class EraseCli : public ::testing::Test {
   }
 
   Ran Run(std::vector<std::string> args, const std::string& token = "") {
-    std::vector<std::string> full = {ACTLEDGER_BIN, "--data", data()};
-    full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : full) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::string token_var = "ACTLEDGER_TOKEN=" + token;
-    std::vector<char*> envp;
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (std::string_view(*e).rfind("ACTLEDGER_", 0) != 0) envp.push_back(*e);
-    }
-    if (!token.empty()) envp.push_back(token_var.data());
-    envp.push_back(nullptr);
-    const std::string out = dir_.path() + "/out", err = dir_.path() + "/err";
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::dup2(::open("/dev/null", O_RDONLY), STDIN_FILENO);
-      ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
-             STDOUT_FILENO);
-      ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
-             STDERR_FILENO);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-    int status = 0;
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (::waitpid(pid, &status, WNOHANG) != pid) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        ADD_FAILURE() << "timed out";
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    Ran r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = Slurp(out);
-    r.err = Slurp(err);
-    return r;
+    args.insert(args.begin(), {"--data", data()});
+    std::vector<std::string> env;
+    if (!token.empty()) env.push_back("ACTLEDGER_TOKEN=" + token);
+    cli_testing::RunResult r = cli_testing::RunBinary(
+        ACTLEDGER_BIN, std::move(args), "", env, dir_.path());
+    return Ran{r.exit_code, std::move(r.out), std::move(r.err)};
   }
 
   // Every record decrypted as a reader with all keys sees it.

@@ -17,8 +17,6 @@
 #include "cli/child_process.h"
 #include "keystore_testing.h"
 
-extern char** environ;
-
 namespace actledger::keystore {
 namespace {
 
@@ -78,36 +76,9 @@ class PersonalCli : public ::testing::Test {
   RunResult Run(std::vector<std::string> args,
                 const std::string& stdin_text = "",
                 const std::vector<std::string>& env = {}) {
-    std::vector<std::string> full = {ACTLEDGER_BIN, "--data", data()};
-    full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : full) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env_copy = env;
-    std::vector<char*> envp;
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (std::string_view(*e).rfind("ACTLEDGER_", 0) != 0) envp.push_back(*e);
-    }
-    for (std::string& e : env_copy) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    const std::string in = dir_.path() + "/in", out = dir_.path() + "/out",
-                      err = dir_.path() + "/err";
-    WriteFile(in, stdin_text);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::dup2(::open(in.c_str(), O_RDONLY), STDIN_FILENO);
-      ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
-             STDOUT_FILENO);
-      ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
-             STDERR_FILENO);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-    RunResult r;
-    r.exit_code = cli_testing::WaitChild(pid, std::chrono::seconds(120));
-    r.out = ReadFile(out);
-    r.err = ReadFile(err);
-    return r;
+    args.insert(args.begin(), {"--data", data()});
+    return cli_testing::RunBinary(ACTLEDGER_BIN, std::move(args), stdin_text,
+                                  env, dir_.path());
   }
 
   void SetUp() override {
