@@ -7,6 +7,7 @@
 #include <cstring>
 #include <future>
 #include <map>
+#include <memory>
 #include <thread>
 
 #include "actledger/ledger.h"
@@ -72,8 +73,36 @@ class Verifier {
           VerifyFinding{std::move(what), std::move(file), offset, seq});
     }
   }
+  // One read of a segment: up to kChunkBytes of whole frames, walked by
+  // their lengths, and what the worker threads found in each frame.
+  struct Chunk {
+    uint64_t pos = 0;       // file offset of buf
+    uint64_t consumed = 0;  // bytes of whole frames in buf
+    storage::FrameStatus stop = storage::FrameStatus::kOk;
+    std::string buf;
+    std::vector<Frame> frames;
+    std::vector<std::string_view> raw;  // each frame's bytes
+    std::vector<merkle::Hash> leaves;
+    std::vector<char> crc_ok;
+    // The record's own "seq" member when it disagrees with the frame's.
+    std::vector<std::string> bad_seq;
+    // The purge record a stub names (-1: a record; -2: a malformed stub).
+    std::vector<int64_t> stub_by;
+    // Last, so that they are destroyed (and their work joined) first.
+    std::vector<std::future<void>> jobs;
+  };
+
   Status LoadCheckpoints();
   Status ScanLog();
+  Result<std::unique_ptr<Chunk>> ReadChunk(storage::File& f, uint64_t pos,
+                                           uint64_t file_size);
+  // Starts the per-frame checks of `c` on `threads` threads (c.jobs).
+  void CheckChunk(Chunk& c, unsigned threads);
+  // In seq order, once c.jobs are done: sequence continuity, stubs, the
+  // fold into the tree, progress. Returns why reading stops (kOk: it goes
+  // on) and, in *bad_at, where.
+  storage::FrameStatus FoldChunk(Chunk& c, const std::string& name,
+                                 uint64_t* expected, uint64_t* bad_at);
   void FoldLeaves(const std::vector<Frame>& frames,
                   const std::vector<merkle::Hash>& leaves);
   void CheckCheckpointsAt(uint64_t size);
@@ -329,6 +358,135 @@ void Verifier::FoldLeaves(const std::vector<Frame>& frames,
   }
 }
 
+Result<std::unique_ptr<Verifier::Chunk>> Verifier::ReadChunk(
+    storage::File& f, uint64_t pos, uint64_t file_size) {
+  auto c = std::make_unique<Chunk>();
+  c->pos = pos;
+  ACTLEDGER_RETURN_IF_ERROR(f.ReadUpTo(
+      pos, std::min<uint64_t>(kChunkBytes, file_size - pos), &c->buf));
+  std::string_view view(c->buf);
+  // Walk the frames by their lengths; checksums, leaf hashes and each
+  // record's own seq are checked by CheckChunk on all threads.
+  while (!view.empty()) {
+    storage::DecodedFrame frame;
+    storage::FrameStatus st =
+        storage::DecodeFrame(view, &frame, /*check_crc=*/false);
+    if (st == storage::FrameStatus::kTruncated &&
+        pos + c->consumed + view.size() < file_size) {
+      if (c->frames.empty()) {
+        // One frame larger than the chunk: read it whole.
+        uint32_t len = 0;
+        for (int k = 3; k >= 0; --k) {
+          len = (len << 8) | static_cast<unsigned char>(view[4 + k]);
+        }
+        ACTLEDGER_RETURN_IF_ERROR(
+            f.ReadUpTo(pos,
+                       std::min<uint64_t>(storage::kFrameHeaderSize + len,
+                                          file_size - pos),
+                       &c->buf));
+        view = c->buf;
+        continue;
+      }
+      break;  // continue with the next chunk
+    }
+    if (st != storage::FrameStatus::kOk) {
+      c->stop = st;
+      break;
+    }
+    c->frames.push_back(Frame{frame.seq, pos + c->consumed, frame.payload});
+    c->raw.push_back(view.substr(0, frame.size));
+    c->consumed += frame.size;
+    view.remove_prefix(frame.size);
+  }
+  return c;
+}
+
+void Verifier::CheckChunk(Chunk& c, unsigned threads) {
+  const size_t n = c.frames.size();
+  c.leaves.resize(n);
+  c.crc_ok.assign(n, 1);
+  c.bad_seq.resize(n);
+  c.stub_by.assign(n, -1);
+  const size_t per = (n + threads - 1) / std::max(1u, threads);
+  for (size_t start = 0; start < n; start += per) {
+    const size_t end = std::min(n, start + per);
+    c.jobs.push_back(std::async(std::launch::async, [&c, start, end] {
+      for (size_t k = start; k < end; ++k) {
+        const std::string_view payload = c.frames[k].payload;
+        c.crc_ok[k] = storage::FrameCrcOk(c.raw[k]) ? 1 : 0;
+        if (IsPurgedStubShaped(payload)) {
+          if (std::optional<PurgedStub> stub = ParsePurgedStub(payload)) {
+            c.leaves[k] = stub->leaf_hash;
+            c.stub_by[k] = static_cast<int64_t>(stub->purged_by);
+          } else {
+            c.leaves[k] = merkle::HashLeaf(payload);
+            c.stub_by[k] = -2;
+          }
+        } else {
+          c.leaves[k] = merkle::HashLeaf(payload);
+        }
+        std::string_view seq_text = FindTopLevelMember(payload, "seq");
+        if (seq_text != std::to_string(c.frames[k].seq)) {
+          c.bad_seq[k] = seq_text.empty() ? "(none)" : seq_text;
+        }
+      }
+    }));
+  }
+}
+
+storage::FrameStatus Verifier::FoldChunk(Chunk& c, const std::string& name,
+                                         uint64_t* expected, uint64_t* bad_at) {
+  storage::FrameStatus stop = c.stop;
+  // In order: the first bad checksum ends what can be read here.
+  size_t good = c.frames.size();
+  for (size_t k = 0; k < c.frames.size(); ++k) {
+    if (!c.crc_ok[k]) {
+      good = k;
+      stop = storage::FrameStatus::kBadCrc;
+      break;
+    }
+  }
+  *bad_at = good < c.frames.size() ? c.frames[good].offset : c.pos + c.consumed;
+  c.frames.resize(good);
+  c.leaves.resize(good);
+  for (size_t k = 0; k < c.frames.size(); ++k) {
+    const Frame& fr = c.frames[k];
+    if (fr.seq != *expected) {
+      Find("expected seq " + std::to_string(*expected) + ", found seq " +
+               std::to_string(fr.seq) +
+               (fr.seq < *expected ? " (record duplicated or reordered)"
+                                   : " (record deleted or reordered)"),
+           name, static_cast<int64_t>(fr.offset),
+           static_cast<int64_t>(*expected));
+      tree_trustworthy_ = false;
+      *expected = fr.seq;
+    }
+    if (c.stub_by[k] == -2) {
+      Find("record at seq " + std::to_string(fr.seq) +
+               " looks like a purged stub but is malformed (record "
+               "altered)",
+           name, static_cast<int64_t>(fr.offset), static_cast<int64_t>(fr.seq));
+    } else if (c.stub_by[k] >= 0) {
+      NoteStub(fr.seq, static_cast<uint64_t>(c.stub_by[k]), name, fr.offset);
+    } else if (!pending_.empty()) {
+      CheckPurgeRecord(fr.seq, fr.payload);
+    }
+    if (!c.bad_seq[k].empty()) {
+      Find("record at seq " + std::to_string(fr.seq) +
+               " carries \"seq\":" + c.bad_seq[k],
+           name, static_cast<int64_t>(fr.offset), static_cast<int64_t>(fr.seq));
+    }
+    ++*expected;
+  }
+  if (tree_trustworthy_) FoldLeaves(c.frames, c.leaves);
+  const uint64_t good_bytes = *bad_at - c.pos;
+  report_.records += c.frames.size();
+  report_.bytes += good_bytes;
+  done_bytes_ += good_bytes;
+  if (options_.progress) options_.progress(done_bytes_, total_bytes_);
+  return stop;
+}
+
 Status Verifier::ScanLog() {
   ACTLEDGER_ASSIGN_OR_RETURN(
       auto log, storage::SegmentLog::Open(paths_.log_dir(), {}, false));
@@ -387,166 +545,56 @@ Status Verifier::ScanLog() {
       tree_trustworthy_ = false;
       expected = *first;
     }
-    uint64_t pos = storage::kSegmentHeaderSize;
-    std::string buf;
+    // A pipeline of two chunks: while the worker threads check chunk k+1,
+    // this thread folds chunk k into the tree and then reads chunk k+2.
     // Reads stop at the size taken above: a writer may be appending while
     // verify runs, and bytes past that size are not part of this check.
-    while (pos < file_size) {
-      ACTLEDGER_RETURN_IF_ERROR(f.ReadUpTo(
-          pos, std::min<uint64_t>(kChunkBytes, file_size - pos), &buf));
-      std::string_view view(buf);
-      // Walk the frames by their lengths; checksums, leaf hashes and each
-      // record's own seq are checked below on all threads.
-      std::vector<Frame> frames;
-      std::vector<std::string_view> raw;
-      uint64_t consumed = 0;
-      storage::FrameStatus stop = storage::FrameStatus::kOk;
-      while (!view.empty()) {
-        storage::DecodedFrame frame;
-        storage::FrameStatus st =
-            storage::DecodeFrame(view, &frame, /*check_crc=*/false);
-        if (st == storage::FrameStatus::kTruncated &&
-            pos + consumed + view.size() < file_size) {
-          if (frames.empty()) {
-            // One frame larger than the chunk: read it whole.
-            uint32_t len = 0;
-            for (int k = 3; k >= 0; --k) {
-              len = (len << 8) | static_cast<unsigned char>(view[4 + k]);
-            }
-            ACTLEDGER_RETURN_IF_ERROR(
-                f.ReadUpTo(pos,
-                           std::min<uint64_t>(storage::kFrameHeaderSize + len,
-                                              file_size - pos),
-                           &buf));
-            view = buf;
-            continue;
-          }
-          break;  // continue with the next chunk
-        }
-        if (st != storage::FrameStatus::kOk) {
-          stop = st;
-          break;
-        }
-        frames.push_back(Frame{frame.seq, pos + consumed, frame.payload});
-        raw.push_back(view.substr(0, frame.size));
-        consumed += frame.size;
-        view.remove_prefix(frame.size);
+    std::unique_ptr<Chunk> cur;
+    if (storage::kSegmentHeaderSize < file_size) {
+      ACTLEDGER_ASSIGN_OR_RETURN(
+          cur, ReadChunk(f, storage::kSegmentHeaderSize, file_size));
+      CheckChunk(*cur, threads);
+    }
+    while (cur != nullptr) {
+      std::unique_ptr<Chunk> next;
+      const uint64_t next_pos = cur->pos + cur->consumed;
+      if (cur->stop == storage::FrameStatus::kOk && cur->consumed > 0 &&
+          next_pos < file_size) {
+        ACTLEDGER_ASSIGN_OR_RETURN(next, ReadChunk(f, next_pos, file_size));
+        CheckChunk(*next, threads);
       }
-      std::vector<merkle::Hash> leaves(frames.size());
-      std::vector<char> crc_ok(frames.size(), 1);
-      // Per frame: the record's own "seq" member when it disagrees with the
-      // frame's.
-      std::vector<std::string> bad_seq(frames.size());
-      // Per frame: the purge record a stub names (-1: a record), -2 for a
-      // malformed stub.
-      std::vector<int64_t> stub_by(frames.size(), -1);
-      const size_t per = (frames.size() + threads - 1) / std::max(1u, threads);
-      std::vector<std::future<void>> jobs;
-      for (size_t start = 0; start < frames.size(); start += per) {
-        size_t end = std::min(frames.size(), start + per);
-        jobs.push_back(std::async(std::launch::async, [&, start, end] {
-          for (size_t k = start; k < end; ++k) {
-            crc_ok[k] = storage::FrameCrcOk(raw[k]) ? 1 : 0;
-            if (IsPurgedStubShaped(frames[k].payload)) {
-              if (std::optional<PurgedStub> stub =
-                      ParsePurgedStub(frames[k].payload)) {
-                leaves[k] = stub->leaf_hash;
-                stub_by[k] = static_cast<int64_t>(stub->purged_by);
-              } else {
-                leaves[k] = merkle::HashLeaf(frames[k].payload);
-                stub_by[k] = -2;
-              }
-            } else {
-              leaves[k] = merkle::HashLeaf(frames[k].payload);
-            }
-            std::string_view seq_text =
-                FindTopLevelMember(frames[k].payload, "seq");
-            if (seq_text != std::to_string(frames[k].seq)) {
-              bad_seq[k] = seq_text.empty() ? "(none)" : seq_text;
-            }
-          }
-        }));
+      for (std::future<void>& j : cur->jobs) j.get();
+      uint64_t bad_at = 0;
+      const storage::FrameStatus stop =
+          FoldChunk(*cur, name, &expected, &bad_at);
+      if (stop == storage::FrameStatus::kOk) {
+        cur = std::move(next);
+        continue;
       }
-      for (auto& j : jobs) j.get();
-
-      // In order: the first bad checksum ends what can be read here.
-      size_t good = frames.size();
-      for (size_t k = 0; k < frames.size(); ++k) {
-        if (!crc_ok[k]) {
-          good = k;
-          stop = storage::FrameStatus::kBadCrc;
+      // The chunk read ahead is past the damage: it is dropped (its checks
+      // finish first, as its futures are destroyed).
+      next.reset();
+      if (si + 1 == segs.size()) {
+        // In the last segment, damage that nothing valid follows is a torn
+        // write a crash left (unacknowledged); the next open cuts it.
+        // Below a signed checkpoint it cannot be a tear.
+        std::string rest;
+        ACTLEDGER_RETURN_IF_ERROR(
+            f.ReadUpTo(bad_at + 1, file_size - bad_at, &rest));
+        const uint64_t max_signed =
+            signed_.empty() ? 0 : signed_.rbegin()->first;
+        if (expected >= max_signed &&
+            !storage::ValidFrameFollows(rest, expected)) {
+          report_.torn_tail_bytes = file_size - bad_at;
           break;
         }
       }
-      const uint64_t bad_at =
-          good < frames.size() ? frames[good].offset : pos + consumed;
-      frames.resize(good);
-      leaves.resize(good);
-      for (size_t k = 0; k < frames.size(); ++k) {
-        if (frames[k].seq != expected) {
-          Find("expected seq " + std::to_string(expected) + ", found seq " +
-                   std::to_string(frames[k].seq) +
-                   (frames[k].seq < expected
-                        ? " (record duplicated or reordered)"
-                        : " (record deleted or reordered)"),
-               name, static_cast<int64_t>(frames[k].offset),
-               static_cast<int64_t>(expected));
-          tree_trustworthy_ = false;
-          expected = frames[k].seq;
-        }
-        if (stub_by[k] == -2) {
-          Find("record at seq " + std::to_string(frames[k].seq) +
-                   " looks like a purged stub but is malformed (record "
-                   "altered)",
-               name, static_cast<int64_t>(frames[k].offset),
-               static_cast<int64_t>(frames[k].seq));
-        } else if (stub_by[k] >= 0) {
-          NoteStub(frames[k].seq, static_cast<uint64_t>(stub_by[k]), name,
-                   frames[k].offset);
-        } else if (!pending_.empty()) {
-          CheckPurgeRecord(frames[k].seq, frames[k].payload);
-        }
-        if (!bad_seq[k].empty()) {
-          Find("record at seq " + std::to_string(frames[k].seq) +
-                   " carries \"seq\":" + bad_seq[k],
-               name, static_cast<int64_t>(frames[k].offset),
-               static_cast<int64_t>(frames[k].seq));
-        }
-        ++expected;
-      }
-      if (tree_trustworthy_) FoldLeaves(frames, leaves);
-      const uint64_t good_bytes = bad_at - pos;
-      report_.records += frames.size();
-      report_.bytes += good_bytes;
-      done_bytes_ += good_bytes;
-      if (options_.progress) options_.progress(done_bytes_, total_bytes_);
-
-      if (stop != storage::FrameStatus::kOk) {
-        if (si + 1 == segs.size()) {
-          // In the last segment, damage that nothing valid follows is a
-          // torn write a crash left (unacknowledged); the next open cuts
-          // it. Below a signed checkpoint it cannot be a tear.
-          std::string rest;
-          ACTLEDGER_RETURN_IF_ERROR(
-              f.ReadUpTo(bad_at + 1, file_size - bad_at, &rest));
-          const uint64_t max_signed =
-              signed_.empty() ? 0 : signed_.rbegin()->first;
-          if (expected >= max_signed &&
-              !storage::ValidFrameFollows(rest, expected)) {
-            report_.torn_tail_bytes = file_size - bad_at;
-            break;
-          }
-        }
-        Find(std::string(storage::FrameStatusName(stop)) +
-                 " (record altered, or the file was cut); records after "
-                 "it in this segment cannot be read",
-             name, static_cast<int64_t>(bad_at),
-             static_cast<int64_t>(expected));
-        tree_trustworthy_ = false;
-        break;
-      }
-      pos += consumed;
-      if (consumed == 0) break;
+      Find(std::string(storage::FrameStatusName(stop)) +
+               " (record altered, or the file was cut); records after "
+               "it in this segment cannot be read",
+           name, static_cast<int64_t>(bad_at), static_cast<int64_t>(expected));
+      tree_trustworthy_ = false;
+      break;
     }
   }
   FinishPurges();

@@ -18,6 +18,7 @@ namespace actledger {
 namespace {
 
 using ::actledger::testing::AnyFindingMentions;
+using ::actledger::testing::AppendSmall;
 using ::actledger::testing::Describe;
 using ::actledger::testing::Exists;
 using ::actledger::testing::FileSize;
@@ -801,6 +802,53 @@ TEST(LedgerVerifyConcurrent, VerifyBesideAnAppendingWriterPasses) {
   EXPECT_EQ(bad, 0) << "verify beside a writer reported damage: " << first_bad;
   EXPECT_EQ(append_errors.load(), 0)
       << "a concurrent verify made the writer refuse appends";
+}
+
+// A segment of several verify reads (24 MB; verify reads 8 MiB at a time and
+// checks one read on the worker threads while it folds the one before):
+// damage in any read is reported once, at its frame, with every record
+// before it counted and nothing read past it; the intact ledger verifies
+// with one thread and with several.
+TEST(LedgerTamperMultiChunk, DamageInAnyReadIsReportedAtItsFrameOnly) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("data");
+  MustInit(dir);
+  {
+    auto ledger = MustOpen(dir);
+    ASSERT_NE(ledger, nullptr);
+    AppendSmall(*ledger, 600, "big", 50, 40000);
+  }
+  const std::string seg = testing::SegmentPath(dir, 0);
+  const std::string seg_name = "log/" + storage::SegmentFileName(0);
+  const std::vector<RawFrame> frames = ParseSegment(seg);
+  ASSERT_EQ(frames.size(), 600u);
+  ASSERT_GT(FileSize(seg), 2 * (8u << 20)) << "the segment must span 3 reads";
+  for (unsigned threads : {1u, 2u, 3u}) {
+    VerifyOptions options;
+    options.threads = threads;
+    VerifyReport rep = MustVerify(dir, options);
+    EXPECT_TRUE(rep.ok()) << threads << " threads: " << Describe(rep);
+    EXPECT_EQ(rep.records, 600u);
+  }
+  const std::string original = ReadBytes(seg);
+  for (uint64_t victim : {5u, 250u, 420u, 599u}) {
+    const RawFrame& f = frames[victim];
+    FlipByte(seg, f.offset + storage::kFrameHeaderSize + f.payload.size() / 3);
+    VerifyReport rep = MustVerify(dir);
+    ASSERT_FALSE(rep.ok()) << "victim " << victim;
+    EXPECT_TRUE(HasFinding(rep, seg_name, static_cast<int64_t>(f.offset),
+                           static_cast<int64_t>(victim)))
+        << "victim " << victim << ": " << Describe(rep);
+    EXPECT_TRUE(AnyFindingMentions(rep, "checksum")) << Describe(rep);
+    EXPECT_EQ(rep.records, victim) << Describe(rep);
+    for (const VerifyFinding& finding : rep.findings) {
+      EXPECT_LE(finding.seq, static_cast<int64_t>(victim))
+          << "a finding past the damage: " << Describe(rep);
+    }
+    WriteBytes(seg, original);
+    VerifyReport restored = MustVerify(dir);
+    EXPECT_TRUE(restored.ok()) << Describe(restored);
+  }
 }
 
 }  // namespace
