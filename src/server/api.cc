@@ -765,7 +765,7 @@ void Api::GateWrite(
   // Appended under the gate's lock: records are sequenced in the order
   // they were evaluated (a proposal staged after a policy activation is
   // stored after it).
-  Submit(std::move(p), std::move(batch), who.principal);
+  Submit(p, std::move(batch), who.principal);
 }
 
 // --- Records
@@ -858,7 +858,7 @@ void Api::PostRecords(const HttpRequest& r, const Identity& who,
     }
     respond(std::move(out));
   };
-  Submit(std::move(p), std::move(batch), who.principal);
+  Submit(p, std::move(batch), who.principal);
 }
 
 void Api::GetRecord(const HttpRequest& r, const std::string& seq_text,

@@ -26,6 +26,7 @@
 #include "server/access_log.h"
 #include "server/api.h"
 #include "server/metrics.h"
+#include "storage/file.h"
 
 namespace actledger::server {
 namespace {
@@ -457,7 +458,7 @@ Status RunServer(
       const int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0) {
         return InvalidArgument(
-            "cannot read " + *path + ": " + std::strerror(errno), field);
+            "cannot read " + *path + ": " + storage::ErrnoText(errno), field);
       }
       ::close(fd);
     }
