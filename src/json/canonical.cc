@@ -5,10 +5,42 @@
 #include <cmath>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "actledger/json.h"
 
 namespace actledger::json {
 namespace {
+
+// The position of the first byte at or after `i` that a JSON string must
+// escape (a control character, '"' or '\\'), or s.size(). Sixteen bytes at
+// a time where SSE2 is available: record strings are mostly plain text.
+size_t NextToEscape(std::string_view s, size_t i) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i last_control = _mm_set1_epi8(0x1f);
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i v =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    // Unsigned c <= 0x1f exactly when max(c, 0x1f) == 0x1f.
+    const __m128i control =
+        _mm_cmpeq_epi8(_mm_max_epu8(v, last_control), last_control);
+    const __m128i special = _mm_or_si128(
+        control,
+        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    const int mask = _mm_movemask_epi8(special);
+    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
+  }
+#endif
+  for (; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\') return i;
+  }
+  return s.size();
+}
 
 // Decodes the code point starting at s[*i] (valid UTF-8 assumed: the parser
 // rejects anything else) and advances *i.
@@ -79,9 +111,9 @@ void AppendCanonicalString(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t run_start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+  for (size_t i = NextToEscape(s, 0); i < s.size();
+       i = NextToEscape(s, run_start)) {
+    const auto c = static_cast<unsigned char>(s[i]);
     out->append(s.data() + run_start, i - run_start);
     run_start = i + 1;
     switch (c) {

@@ -100,45 +100,69 @@ std::string MarkLongIntegersAsDoubles(std::string_view text) {
   return out;
 }
 
+// Where a value sits, as a chain up to the root: built for every member as
+// the tree is walked, rendered ("a.b.0") only when an error names it.
+struct PathPart {
+  const PathPart* parent = nullptr;  // nullptr: a member of the root
+  std::string_view key;              // when !is_index
+  size_t index = 0;
+  bool is_index = false;
+};
+
+std::string RenderPath(const PathPart* p) {
+  if (p == nullptr) return std::string();
+  std::string out = RenderPath(p->parent);
+  if (p->parent != nullptr) out.push_back('.');
+  if (p->is_index) {
+    out += std::to_string(p->index);
+  } else {
+    out.append(p->key);
+  }
+  return out;
+}
+
 class Converter {
  public:
   explicit Converter(int max_depth) : max_depth_(max_depth) {}
 
-  Status Convert(dom::element e, int depth, const std::string& path,
+  Status Convert(dom::element e, int depth, const PathPart* path,
                  Value* out) const {
     const bool container = e.type() == dom::element_type::ARRAY ||
                            e.type() == dom::element_type::OBJECT;
     if (container && depth > max_depth_) {
       return InvalidArgument(
           "nesting deeper than " + std::to_string(max_depth_) + " levels",
-          path);
+          RenderPath(path));
     }
     switch (e.type()) {
       case dom::element_type::ARRAY: {
+        const dom::array array(e);
         Value::Array items;
-        size_t index = 0;
-        for (dom::element child : dom::array(e)) {
+        items.reserve(array.size());
+        PathPart part{path, {}, 0, true};
+        for (dom::element child : array) {
           Value item;
-          ACTLEDGER_RETURN_IF_ERROR(Convert(
-              child, depth + 1, Join(path, std::to_string(index)), &item));
+          ACTLEDGER_RETURN_IF_ERROR(Convert(child, depth + 1, &part, &item));
           items.push_back(std::move(item));
-          ++index;
+          ++part.index;
         }
         *out = Value::MakeArray(std::move(items));
         return Status::Ok();
       }
       case dom::element_type::OBJECT: {
+        const dom::object object(e);
         Value::Object members;
-        for (dom::key_value_pair field : dom::object(e)) {
-          std::string key_path = Join(path, field.key);
+        members.reserve(object.size());
+        for (dom::key_value_pair field : object) {
+          const PathPart part{path, field.key, 0, false};
           for (const auto& m : members) {
             if (m.first == field.key) {
-              return InvalidArgument("duplicate key", key_path);
+              return InvalidArgument("duplicate key", RenderPath(&part));
             }
           }
           Value member;
           ACTLEDGER_RETURN_IF_ERROR(
-              Convert(field.value, depth + 1, key_path, &member));
+              Convert(field.value, depth + 1, &part, &member));
           members.emplace_back(std::string(field.key), std::move(member));
         }
         *out = Value::MakeObject(std::move(members));
@@ -154,7 +178,7 @@ class Converter {
         double d = double(e);
         if (!std::isfinite(d)) {
           return InvalidArgument("number is not a finite IEEE 754 double",
-                                 path);
+                                 RenderPath(path));
         }
         *out = Value::Number(d);
         return Status::Ok();
@@ -169,18 +193,10 @@ class Converter {
         *out = Value::Null();
         return Status::Ok();
     }
-    return InvalidArgument("unexpected value", path);
+    return InvalidArgument("unexpected value", RenderPath(path));
   }
 
  private:
-  static std::string Join(const std::string& path, std::string_view key) {
-    if (path.empty()) return std::string(key);
-    std::string out = path;
-    out.push_back('.');
-    out.append(key);
-    return out;
-  }
-
   int max_depth_;
 };
 
@@ -200,7 +216,7 @@ Result<Value> Parse(std::string_view text, const ParseOptions& options) {
   if (err) return InvalidArgument(ErrorText(err));
   Value result;
   ACTLEDGER_RETURN_IF_ERROR(
-      Converter(options.max_depth).Convert(root, 1, "", &result));
+      Converter(options.max_depth).Convert(root, 1, nullptr, &result));
   return result;
 }
 

@@ -615,6 +615,37 @@ TEST(JsonCanonicalString, AppendsToExistingOutput) {
   EXPECT_EQ(out, "prefix:\"x\\n\"1e+21[null]");
 }
 
+// The escaping scans sixteen bytes at a time: every byte class at every
+// position of strings on both sides of those blocks, over plain and
+// multi-byte text, against the reference.
+TEST(JsonCanonicalString, EveryByteClassAtEveryPositionMatchesReference) {
+  const std::vector<char> bytes = {'"',  '\\', '\n',   '\b',   '\f',
+                                   '\r', '\t', '\0',   '\x01', '\x1f',
+                                   ' ',  '~',  '\x7f', '/'};
+  for (const std::string filler : {"a", "\xc3\xa9"}) {
+    for (size_t len = 0; len <= 70; ++len) {
+      std::string base;
+      while (base.size() < len) base += filler;
+      base.resize(len);  // a cut multi-byte sequence is fine for the escaper
+      EXPECT_EQ(Str(base), RefString(base)) << "len " << len;
+      for (size_t pos = 0; pos < len; ++pos) {
+        for (char b : bytes) {
+          std::string s = base;
+          s[pos] = b;
+          ASSERT_EQ(Str(s), RefString(s))
+              << "len " << len << " byte " << static_cast<int>(b) << " at "
+              << pos;
+          // A second one in the next block.
+          if (pos + 17 < len) {
+            s[pos + 17] = '"';
+            ASSERT_EQ(Str(s), RefString(s)) << "len " << len << " at " << pos;
+          }
+        }
+      }
+    }
+  }
+}
+
 // --- Key order
 // -------------------------------------------------------------------
 
