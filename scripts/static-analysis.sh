@@ -11,7 +11,12 @@
 # paths (e.g. 'src/ledger/'), for a quick run while fixing findings;
 # TIDY_CACHE=DIR keeps clang-tidy's passes (default
 # ~/.cache/actledger-clang-tidy, outside the checkout so that fresh clones
-# share it; TIDY_CACHE= turns it off).
+# share it; TIDY_CACHE= turns it off); TIDY_SINCE=REV checks only the units
+# that read a file changed since commit REV (committed or not), all of them
+# when the checks or the build's configuration changed (CI passes the
+# commit of .ci/tidy-clean, the last full pass); TIDY_RECORD=1 writes HEAD
+# into .ci/tidy-clean after a full pass with no finding on a checkout with
+# no uncommitted change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -63,14 +68,37 @@ if ((${#units[@]} == 0)); then
   exit 2
 fi
 
+# TIDY_SINCE: the project files changed since that commit, one per line,
+# or "*" for every unit (the checks, this script or the build changed, or
+# the commit is not in this clone's history).
+changed=
+if [[ -n ${TIDY_SINCE:-} ]]; then
+  changed=$build/tidy-changed.txt
+  if git cat-file -e "$TIDY_SINCE^{commit}" 2>/dev/null; then
+    { git diff --name-only "$TIDY_SINCE" --; git ls-files --others --exclude-standard; } |
+      sort -u >"$changed"
+    if grep -qE '(^|/)\.clang-tidy$|^scripts/static-analysis\.sh$|(^|/)CMakeLists\.txt$|^CMakePresets\.json$|^cmake/' "$changed"; then
+      echo '*' >"$changed"
+    fi
+  else
+    echo "static-analysis: commit $TIDY_SINCE is not in this clone; checking every unit" >&2
+    echo '*' >"$changed"
+  fi
+fi
+
 status=0
 for t in "${tools[@]}"; do
   start=$SECONDS
   case $t in
     tidy)
       echo "static-analysis: clang-tidy on ${#units[@]} files" >&2
+      # What a full pass may record: the commit, if nothing is changed.
+      clean_head=
+      if git diff --quiet HEAD -- && [[ -z $(git ls-files --others --exclude-standard) ]]; then
+        clean_head=$(git rev-parse HEAD)
+      fi
       log=$build/clang-tidy.log
-      if ! python3 - "$build" "$root" "$cache" "$(nproc)" "${units[@]}" \
+      if ! python3 - "$build" "$root" "$cache" "$(nproc)" "$changed" "${units[@]}" \
         >"$log" 2>&1 <<'EOF'; then
 # Runs clang-tidy on each unit, nproc at a time, biggest first. A unit that
 # passed before with exactly the same inputs is not run again: the key is
@@ -78,10 +106,18 @@ for t in "${tools[@]}"; do
 # command and every file the unit includes (project files by content,
 # system files by path, size and mtime), with the checkout's and the build
 # directory's paths taken out so that other clones and build directories
-# share entries. Only passes are kept.
+# share entries. Only passes are kept. With a list of changed files, a unit
+# none of whose project files is on it is skipped: it passed at that commit
+# and reads nothing different now.
 import concurrent.futures, hashlib, json, os, resource, shlex, subprocess, sys, time
-build, root, cache, jobs, units = (sys.argv[1], sys.argv[2], sys.argv[3],
-                                   int(sys.argv[4]), sys.argv[5:])
+build, root, cache, jobs, changed_list, units = (
+    sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5],
+    sys.argv[6:])
+changed = None
+if changed_list:
+    changed = set(l.strip() for l in open(changed_list) if l.strip())
+    if "*" in changed:
+        changed = None
 db = {e["file"]: e for e in json.load(open(build + "/compile_commands.json"))}
 header_filter = "^%s/(include/actledger|src|tools|bench|tests)/" % root
 tidy = ["clang-tidy-14", "-p", build, "--quiet", "-header-filter=" + header_filter]
@@ -102,11 +138,11 @@ def configs(unit):
         d = os.path.dirname(d)
     return h.digest()
 
-def key(unit):
-    """The unit's cache key, or None when its dependencies cannot be read."""
+def dependencies(unit):
+    """Every file the unit reads (the preprocessor's list), normalized, or
+    None when the preprocessor fails."""
     entry = db[unit]
     args = shlex.split(entry["command"]) if "command" in entry else entry["arguments"]
-    # The preprocessor's list of every file the unit reads.
     dep_args = [a for i, a in enumerate(args)
                 if a != "-o" and (i == 0 or args[i - 1] != "-o") and a != "-c"]
     out = subprocess.run(dep_args + ["-M", "-MF", "-", "-w"], cwd=entry["directory"],
@@ -114,12 +150,28 @@ def key(unit):
     if out.returncode != 0:
         return None
     deps = out.stdout.replace("\\\n", " ").split(":", 1)[1].split()
+    return args, sorted(set(os.path.normpath(os.path.join(entry["directory"], d))
+                            for d in deps))
+
+def affected(unit):
+    """Whether the unit reads a changed file (or its files cannot be listed)."""
+    if changed is None:
+        return True
+    d = dependencies(unit)
+    return d is None or any(dep[len(root) + 1:] in changed for dep in d[1]
+                            if dep.startswith(root + "/"))
+
+def key(unit):
+    """The unit's cache key, or None when its dependencies cannot be read."""
+    d = dependencies(unit)
+    if d is None:
+        return None
+    args, deps = d
     h = base.copy()
     h.update(configs(unit))
     h.update(" ".join(args).replace(os.path.abspath(build), "@build")
              .replace(root, "@").encode())
-    for dep in sorted(set(os.path.normpath(os.path.join(entry["directory"], d))
-                          for d in deps)):
+    for dep in deps:
         if dep.startswith(root + "/"):
             h.update(dep[len(root):].encode() + b"\0")
             h.update(hashlib.sha256(open(dep, "rb").read()).digest())
@@ -140,6 +192,12 @@ def check(unit):
         open(os.path.join(cache, k), "w").close()
     return unit, r.returncode, r.stdout + r.stderr, time.monotonic() - start, False
 
+skipped = 0
+if changed is not None:
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        keep = list(pool.map(affected, units))
+    skipped = keep.count(False)
+    units = [u for u, k in zip(units, keep) if k]
 # Biggest first, so that no large unit starts last on an otherwise idle core.
 units.sort(key=lambda u: -os.path.getsize(u))
 failed = cached = 0
@@ -152,9 +210,10 @@ with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
         print("clang-tidy: %s %s%s" % (unit, "cached" if hit else "%.0f s" % seconds,
                                      "" if rc == 0 else " FAILED"), file=sys.stderr)
 children = resource.getrusage(resource.RUSAGE_CHILDREN)
-print("clang-tidy: %d units, %d from the cache, %d with findings; %.0f s of CPU"
-      % (len(units), cached, failed, children.ru_utime + children.ru_stime),
-      file=sys.stderr)
+print("clang-tidy: %d units, %d from the cache, %d unchanged since the last "
+      "full pass, %d with findings; %.0f s of CPU"
+      % (len(units), cached, skipped, failed,
+         children.ru_utime + children.ru_stime), file=sys.stderr)
 sys.exit(1 if failed else 0)
 EOF
         status=1
@@ -166,6 +225,15 @@ EOF
         # crash of clang-tidy) is named too.
         grep ' FAILED$' "$log" >&2 || true
         echo "static-analysis: clang-tidy found problems; full log: $log" >&2
+      elif [[ -n ${TIDY_RECORD:-} && -z $changed && -z ${STATIC_FILES:-} ]]; then
+        # A full pass: CI checks only what changes after this commit.
+        if [[ -n $clean_head && $clean_head == $(git rev-parse HEAD) ]] &&
+          git diff --quiet HEAD -- && [[ -z $(git ls-files --others --exclude-standard) ]]; then
+          echo "$clean_head" >.ci/tidy-clean
+          echo "static-analysis: every unit passed at $(cat .ci/tidy-clean); recorded in .ci/tidy-clean (commit it)" >&2
+        else
+          echo "static-analysis: not recorded in .ci/tidy-clean: the checkout has uncommitted changes" >&2
+        fi
       fi
       tail -n 1 "$log" >&2
       ;;
