@@ -1,13 +1,11 @@
 // RFC 8785 (JSON Canonicalization Scheme) serialization.
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "actledger/json.h"
 
@@ -15,26 +13,28 @@ namespace actledger::json {
 namespace {
 
 // The position of the first byte at or after `i` that a JSON string must
-// escape (a control character, '"' or '\\'), or s.size(). Sixteen bytes at
-// a time where SSE2 is available: record strings are mostly plain text.
+// escape (a control character, '"' or '\\'), or s.size(). Record strings
+// are mostly plain text, so on little-endian machines it tests eight bytes
+// at a time: for a word x, (x - 0x01..01 * n) & ~x & 0x80..80 marks the bytes
+// below n (here n <= 0x80). A borrow can only mark a byte above a marked
+// one, so the lowest mark is always exact; bytes equal to c are the bytes
+// of x ^ (0x01..01 * c) below 1.
 size_t NextToEscape(std::string_view s, size_t i) {
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  const __m128i last_control = _mm_set1_epi8(0x1f);
-  for (; i + 16 <= s.size(); i += 16) {
-    const __m128i v =
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    // Unsigned c <= 0x1f exactly when max(c, 0x1f) == 0x1f.
-    const __m128i control =
-        _mm_cmpeq_epi8(_mm_max_epu8(v, last_control), last_control);
-    const __m128i special = _mm_or_si128(
-        control,
-        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-    const int mask = _mm_movemask_epi8(special);
-    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr uint64_t kOnes = 0x0101010101010101u;
+    constexpr uint64_t kHigh = 0x8080808080808080u;
+    auto below = [](uint64_t x, uint64_t n) {
+      return (x - kOnes * n) & ~x & kHigh;
+    };
+    for (; i + 8 <= s.size(); i += 8) {
+      uint64_t x;
+      std::memcpy(&x, s.data() + i, 8);
+      const uint64_t marks = below(x, 0x20) | below(x ^ (kOnes * '"'), 1) |
+                             below(x ^ (kOnes * '\\'), 1);
+      if (marks != 0)
+        return i + static_cast<size_t>(std::countr_zero(marks)) / 8;
+    }
   }
-#endif
   for (; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 || c == '"' || c == '\\') return i;
