@@ -305,6 +305,10 @@ struct RunResult {
   // busy the shared machine was.
   double ingest_server_us = 0, ingest_client_us = 0, proposal_server_us = 0,
          proposal_client_us = 0, library_us = 0;
+  // The background indexer lags behind an ingest burst (it runs at a lower
+  // priority) and catches up afterwards: how long that took, and its server
+  // CPU per ingested record.
+  double index_catchup_s = 0, index_server_us = 0;
 };
 
 RunResult OneRun(const Options& o, int run,
@@ -317,6 +321,8 @@ RunResult OneRun(const Options& o, int run,
   Run({"--data", data, "init", "--origin", "bench.example/server"});
   Run({"--data", data, "principal", "grant", "agent@bench", "--role",
        "writer"});
+  Run({"--data", data, "principal", "grant", "agent@bench", "--role",
+       "auditor"});  // reads /metrics
   const std::string writer = TokenOf(
       Run({"--data", data, "token", "create", "--principal", "agent@bench"}));
   Run({"--data", data, "policy", "activate",
@@ -363,6 +369,31 @@ RunResult OneRun(const Options& o, int run,
     r.ingest_server_us =
         (ProcessCpuSeconds(server.pid) - server_cpu0) * 1e6 / n;
     r.ingest_client_us = (SelfCpuSeconds() - self_cpu0) * 1e6 / n;
+
+    // Until the index holds every record ingested (at most 300 s).
+    const double cpu0 = ProcessCpuSeconds(server.pid);
+    const auto c0 = Clock::now();
+    Conn conn(server.port);
+    while (true) {
+      std::string metrics;
+      const int st = conn.Request("GET", "/metrics", writer, "", "", &metrics);
+      if (st != 200) {
+        std::fprintf(stderr, "server_bench: /metrics got %d\n", st);
+        std::exit(1);
+      }
+      const size_t at = metrics.find("\nactledger_index_lag_records ");
+      if (at != std::string::npos &&
+          std::strtod(metrics.c_str() + at + 29, nullptr) == 0) {
+        break;
+      }
+      if (Seconds(Clock::now() - c0) > 300) {
+        std::fprintf(stderr, "server_bench: the index did not catch up\n");
+        std::exit(1);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    r.index_catchup_s = Seconds(Clock::now() - c0);
+    r.index_server_us = (ProcessCpuSeconds(server.pid) - cpu0) * 1e6 / n;
   }
 
   // Proposals.
@@ -535,6 +566,10 @@ int main(int argc, char** argv) {
         "%.1f; per decision: server %.1f + client %.1f\n",
         r.ingest_server_us, r.ingest_client_us, r.library_us,
         r.proposal_server_us, r.proposal_client_us);
+    std::printf(
+        "       index caught up %.2f s after the ingest phase, %.1f us of "
+        "server CPU per ingested record\n",
+        r.index_catchup_s, r.index_server_us);
     std::fflush(stdout);
   }
   auto med = [&](double RunResult::*f) {
@@ -564,6 +599,10 @@ int main(int argc, char** argv) {
       "<= 10 ms: %s)\n",
       med(&RunResult::p50_ms), p99, p99 <= 10 ? "met" : "NOT met");
   std::printf(
+      "  index after the burst     caught up in %.2f s, %.1f us server CPU "
+      "per record (not in the ingest figures)\n",
+      med(&RunResult::index_catchup_s), med(&RunResult::index_server_us));
+  std::printf(
       "  idle connections          %.0f of %d still answering; server "
       "RSS %.0f MB with them idle, %.0f MB at the end, peak %.0f MB\n",
       med(&RunResult::idle_ok), o.idle, med(&RunResult::rss_idle_mb),
@@ -586,9 +625,12 @@ int main(int argc, char** argv) {
       med(&RunResult::ingest_server_us) / med(&RunResult::library_us),
       med(&RunResult::proposal_server_us), med(&RunResult::proposal_client_us));
   std::printf(
-      "  on %u idle cores that CPU cost allows at most ~%.0f records/s and "
-      "~%.0f decisions/s (estimate)\n",
-      cores, cores * 1e6 / ingest_us, cores * 1e6 / decision_us);
+      "  on %u idle cores that CPU cost allows at most ~%.0f records/s in a "
+      "burst (~%.0f sustained, with the index keeping up) and ~%.0f "
+      "decisions/s (estimate)\n",
+      cores, cores * 1e6 / ingest_us,
+      cores * 1e6 / (ingest_us + med(&RunResult::index_server_us)),
+      cores * 1e6 / decision_us);
   fs::remove_all(o.dir);
   return 0;
 }
