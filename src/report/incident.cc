@@ -3,9 +3,11 @@
 // Art. 33 deadline for notifying the supervisory authority (72 hours after
 // the breach was discovered).
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <map>
-#include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "report/internal.h"
 
@@ -23,6 +25,16 @@ std::string FormatExact(UtcTime t) {
   return FormatRfc3339Utc(t, digits);
 }
 
+using SubjectKey = std::pair<std::string, std::string>;  // type, id
+
+struct SubjectKeyHash {
+  size_t operator()(const SubjectKey& k) const {
+    const size_t h = std::hash<std::string>()(k.first);
+    return h ^ (std::hash<std::string>()(k.second) + 0x9e3779b97f4a7c15u +
+                (h << 6) + (h >> 2));
+  }
+};
+
 struct SubjectStats {
   uint64_t actions = 0;
   int64_t first = std::numeric_limits<int64_t>::max();
@@ -32,7 +44,7 @@ struct SubjectStats {
 
 struct SystemStats {
   uint64_t actions = 0;
-  std::set<std::pair<std::string, std::string>> subjects;
+  std::unordered_set<SubjectKey, SubjectKeyHash> subjects;
 };
 
 }  // namespace
@@ -50,9 +62,9 @@ Result<ReportResult> Incident(const ReportOptions& o) {
       "SELECT COALESCE(a.occurred_at_us, a.first_recorded_at_us), "
       "a.action_id, COALESCE(a.action_seq, a.proposal_seq), a.action_type, "
       "a.system, a.subject_type, a.subject_id, a.amount_micros, "
-      "a.amount_value, a.currency, a.outcome_status, a.model_version "
-      "FROM actions a" +
-      w.sql + " ORDER BY 1, a.first_seq";
+      "a.amount_value, a.currency, a.outcome_status, a.model_version, "
+      "a.first_seq FROM actions a" +
+      w.sql;
   ACTLEDGER_ASSIGN_OR_RETURN(Stmt s, Stmt::Prepare(o.index->db(), sql));
   w.BindTo(&s);
 
@@ -67,8 +79,17 @@ Result<ReportResult> Incident(const ReportOptions& o) {
       {"currency", CellType::kText},     {"outcome", CellType::kText},
       {"model_version", CellType::kText}};
   MoneyTotals money;
-  std::map<std::pair<std::string, std::string>, SubjectStats> subjects;
+  std::unordered_map<SubjectKey, SubjectStats, SubjectKeyHash> subjects;
   std::map<std::string, SystemStats> systems;
+  // Rows come in index order and are sorted here, by occurrence and then
+  // first seq: much cheaper than SQLite's sorter over every column.
+  struct Order {
+    int64_t t;
+    int64_t first_seq;
+    size_t row;
+  };
+  std::vector<Order> order;
+  std::vector<std::vector<std::string>> rows;
   int64_t first = std::numeric_limits<int64_t>::max();
   int64_t last = std::numeric_limits<int64_t>::min();
   for (;;) {
@@ -77,7 +98,7 @@ Result<ReportResult> Incident(const ReportOptions& o) {
     const int64_t t = s.Int(0);
     first = std::min(first, t);
     last = std::max(last, t);
-    std::pair<std::string, std::string> subject{s.Text(5), s.Text(6)};
+    SubjectKey subject{s.Text(5), s.Text(6)};
     const bool has_amount = !s.IsNull(8) && !s.IsNull(9);
     if (has_amount) money.Add(s.Text(9), s.OptInt(7), s.View(8));
     SystemStats& sys = systems[s.Text(4)];
@@ -90,10 +111,18 @@ Result<ReportResult> Incident(const ReportOptions& o) {
       if (has_amount) st.money.Add(s.Text(9), s.OptInt(7), s.View(8));
       sys.subjects.insert(subject);
     }
-    actions.rows.push_back({FormatMicros(t), s.Text(1),
-                            std::to_string(s.Int(2)), s.Text(3), s.Text(4),
-                            std::move(subject.first), std::move(subject.second),
-                            s.Text(8), s.Text(9), s.Text(10), s.Text(11)});
+    order.push_back(Order{t, s.Int(12), rows.size()});
+    rows.push_back({FormatMicros(t), s.Text(1), std::to_string(s.Int(2)),
+                    s.Text(3), s.Text(4), std::move(subject.first),
+                    std::move(subject.second), s.Text(8), s.Text(9), s.Text(10),
+                    s.Text(11)});
+  }
+  std::sort(order.begin(), order.end(), [](const Order& a, const Order& b) {
+    return a.t != b.t ? a.t < b.t : a.first_seq < b.first_seq;
+  });
+  actions.rows.reserve(rows.size());
+  for (const Order& at : order) {
+    actions.rows.push_back(std::move(rows[at.row]));
   }
 
   const UtcTime deadline{o.discovered_at->seconds + kArt33Seconds,
@@ -148,7 +177,13 @@ Result<ReportResult> Incident(const ReportOptions& o) {
       {"subject_type", CellType::kText}, {"subject_id", CellType::kText},
       {"actions", CellType::kInteger},   {"first", CellType::kText},
       {"last", CellType::kText},         {"amounts", CellType::kText}};
-  for (const auto& [key, st] : subjects) {
+  std::vector<const std::pair<const SubjectKey, SubjectStats>*> by_key;
+  by_key.reserve(subjects.size());
+  for (const auto& entry : subjects) by_key.push_back(&entry);
+  std::sort(by_key.begin(), by_key.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const auto* entry : by_key) {
+    const auto& [key, st] = *entry;
     subj.rows.push_back({key.first, key.second, std::to_string(st.actions),
                          FormatMicros(st.first), FormatMicros(st.last),
                          st.money.ToText()});

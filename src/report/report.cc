@@ -127,13 +127,20 @@ std::string RenderJson(const ReportResult& r) {
       json::AppendCanonicalString(sec.columns[c].name, &out);
     }
     out += "],\"rows\":[";
+    // Each row repeats the column names: rendered once here.
+    std::vector<std::string> keys;
+    for (const Column& col : sec.columns) {
+      std::string key;
+      json::AppendCanonicalString(col.name, &key);
+      key += ':';
+      keys.push_back(std::move(key));
+    }
     for (size_t i = 0; i < sec.rows.size(); ++i) {
       if (i > 0) out += ',';
       out += '{';
       for (size_t c = 0; c < sec.columns.size(); ++c) {
         if (c > 0) out += ',';
-        json::AppendCanonicalString(sec.columns[c].name, &out);
-        out += ':';
+        out += keys[c];
         const std::string& v =
             c < sec.rows[i].size() ? sec.rows[i][c] : std::string();
         AppendValue(v, sec.columns[c].type, &out);

@@ -409,9 +409,28 @@ TEST_F(ReportTest, IncidentTotalsSubjectsAndDeadline) {
   const Section* subj = FindSection(r, "subjects");
   ASSERT_NE(subj, nullptr);
   EXPECT_EQ(subj->rows.size(), subjects.size());
+  // Listed by type, then id: the order of the set built above.
+  std::vector<std::pair<std::string, std::string>> listed;
+  for (const auto& row : subj->rows) listed.emplace_back(row[0], row[1]);
+  const std::vector<std::pair<std::string, std::string>> sorted(
+      subjects.begin(), subjects.end());
+  EXPECT_EQ(listed, sorted);
+  const Section* systems = FindSection(r, "systems");
+  ASSERT_NE(systems, nullptr);
+  ASSERT_EQ(systems->rows.size(), 1u);
+  EXPECT_EQ(systems->rows[0][0], "stripe");
+  EXPECT_EQ(systems->rows[0][1], std::to_string(affected));
+  EXPECT_EQ(systems->rows[0][2], std::to_string(subjects.size()));
   const Section* actions = FindSection(r, "actions");
   ASSERT_NE(actions, nullptr);
   EXPECT_EQ(actions->rows.size(), affected);
+  // In order of occurrence.
+  for (size_t i = 1; i < actions->rows.size(); ++i) {
+    Result<UtcTime> before = ParseRfc3339Utc(actions->rows[i - 1][0]);
+    Result<UtcTime> at = ParseRfc3339Utc(actions->rows[i][0]);
+    ASSERT_TRUE(before.ok() && at.ok()) << actions->rows[i][0];
+    EXPECT_LE(*before, *at) << "row " << i;
+  }
 }
 
 TEST_F(ReportTest, IncidentDeadlineIsDiscoveryPlusExactly72Hours) {
