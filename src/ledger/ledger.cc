@@ -622,7 +622,8 @@ void Ledger::WriterLoop() {
       while (!queue_.empty()) {
         Request& r = queue_.front();
         size_t rb = 0;
-        for (const AppendRequest& a : r.batch) rb += a.body.byte_size();
+        // The caller rendered each leaf (and freed its body) already.
+        for (const AppendRequest& a : r.batch) rb += a.rendered.size();
         if (!group.empty() && bytes + rb > options_.max_group_bytes) break;
         bytes += rb;
         group.push_back(std::move(r));

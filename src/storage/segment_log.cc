@@ -314,6 +314,9 @@ Status SegmentLog::StartSegment(uint64_t first_seq) {
   return Status::Ok();
 }
 
+// The largest write buffer SegmentLog::Append keeps between calls.
+constexpr size_t kMaxKeptWriteBuffer = 16u << 20;
+
 Status SegmentLog::Append(uint64_t first_seq,
                           const std::vector<std::string>& payloads,
                           std::vector<uint64_t>* offsets) {
@@ -345,7 +348,10 @@ Status SegmentLog::Append(uint64_t first_seq,
   };
 
   Status st;
-  std::string buf;
+  // Reused across calls: a group's buffer (megabytes) would otherwise be a
+  // fresh mapping, page-faulted in as it is filled and unmapped after.
+  std::string& buf = write_buf_;
+  buf.clear();
   size_t total = 0;
   for (const std::string& p : payloads) total += kFrameHeaderSize + p.size();
   buf.reserve(std::min<uint64_t>(total, options_.max_segment_bytes));
@@ -370,6 +376,9 @@ Status SegmentLog::Append(uint64_t first_seq,
     ++seq;
   }
   if (st.ok()) st = write_and_sync(&buf);
+  // Keeps the buffer of a usual group; gives back one grown for a rare
+  // giant (a group holds whatever is queued, up to the ledger's limit).
+  if (buf.capacity() > kMaxKeptWriteBuffer) std::string().swap(buf);
   if (st.ok()) {
     next_seq_ = seq;
     return Status::Ok();

@@ -153,6 +153,7 @@ class SegmentLog {
   File active_;
   uint64_t active_size_ = 0;
   uint64_t active_frames_ = 0;
+  std::string write_buf_;  // Append's frame buffer, kept between calls
   uint64_t next_seq_ = 0;
 };
 
