@@ -1,12 +1,9 @@
 // `actledger query`, `reindex` and `action --proof` as a user runs them: the
 // real binary in a child process, against a ledger in a temporary
 // directory.
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <map>
@@ -21,18 +18,12 @@
 #include "cli/child_process.h"
 #include "gen/generator.h"
 
-extern char** environ;
-
 namespace actledger {
 namespace {
 
 using cli_testing::Lines;
-using cli_testing::ReadFile;
-using cli_testing::WriteFile;
 using Ran = cli_testing::RunResult;
 using ::testing::HasSubstr;
-
-constexpr std::chrono::seconds kChildLimit{120};
 
 class QueryCli : public ::testing::Test {
  protected:
@@ -63,28 +54,10 @@ class QueryCli : public ::testing::Test {
   std::string Tmp(const std::string& name) const { return tmp_ + "/" + name; }
 
   Ran Cmd(const std::vector<std::string>& args, const std::string& input = "") {
-    WriteFile(Tmp("in"), input);
-    std::vector<std::string> full = {ACTLEDGER_BIN, "--data", data_};
+    std::vector<std::string> full = {"--data", data_};
     full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : full) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const std::string in = Tmp("in"), out = Tmp("out"), err = Tmp("err");
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::dup2(::open(in.c_str(), O_RDONLY), STDIN_FILENO);
-      ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
-             STDOUT_FILENO);
-      ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
-             STDERR_FILENO);
-      ::execve(argv[0], argv.data(), environ);
-      ::_exit(127);
-    }
-    Ran r;
-    r.exit_code = cli_testing::WaitChild(pid, kChildLimit);
-    r.out = ReadFile(out);
-    r.err = ReadFile(err);
-    return r;
+    return cli_testing::RunBinary(ACTLEDGER_BIN, std::move(full), input, {},
+                                  tmp_);
   }
 
   std::string Stored(uint64_t seq) {

@@ -1,8 +1,6 @@
 // `actledger report` as a user runs it: the real binary, its formats and
 // its errors.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -14,9 +12,7 @@
 namespace actledger::report_testing {
 namespace {
 
-using cli_testing::ReadFile;
 using cli_testing::RunResult;
-using cli_testing::WaitChild;
 
 // RFC 4180 records of `text` (CRLF or LF line ends, quoted fields with
 // doubled quotes and embedded line breaks). An empty line ends a block.
@@ -70,27 +66,8 @@ std::vector<std::vector<std::vector<std::string>>> ParseCsvBlocks(
 class ReportCliTest : public ReportFixture {
  protected:
   RunResult Report(std::vector<std::string> args) {
-    args.insert(args.begin(), {ACTLEDGER_BIN, "--data", dir_, "report"});
-    const std::string out_path = tmp_ + "/stdout", err_path = tmp_ + "/stderr";
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      int in = ::open("/dev/null", O_RDONLY);
-      int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(in, STDIN_FILENO);
-      ::dup2(out, STDOUT_FILENO);
-      ::dup2(err, STDERR_FILENO);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    RunResult r;
-    r.exit_code = WaitChild(pid, std::chrono::seconds(120));
-    r.out = ReadFile(out_path);
-    r.err = ReadFile(err_path);
-    return r;
+    args.insert(args.begin(), {"--data", dir_, "report"});
+    return cli_testing::RunBinary(ACTLEDGER_BIN, std::move(args), "", {}, tmp_);
   }
 };
 
