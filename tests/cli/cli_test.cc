@@ -254,26 +254,7 @@ class Cli : public ::testing::Test {
   // Runs `actledger ARGS` with `input` on stdin.
   RunResult Run(const std::vector<std::string>& args,
                 const std::string& input = "") {
-    const std::string in_path = Tmp("stdin"), out_path = Tmp("stdout"),
-                      err_path = Tmp("stderr");
-    WriteFile(in_path, input);
-    std::vector<char*> argv = Argv(args);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      int in = ::open(in_path.c_str(), O_RDONLY);
-      int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(in, STDIN_FILENO);
-      ::dup2(out, STDOUT_FILENO);
-      ::dup2(err, STDERR_FILENO);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    RunResult r;
-    r.exit_code = WaitChild(pid);
-    r.out = ReadFile(out_path);
-    r.err = ReadFile(err_path);
-    return r;
+    return cli_testing::RunBinary(ACTLEDGER_BIN, args, input, {}, tmp_);
   }
 
   // Runs `actledger --data DIR ARGS`.
