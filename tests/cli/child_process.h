@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 extern char** environ;
@@ -78,14 +79,24 @@ inline std::vector<std::string> Lines(std::string_view text) {
   return lines;
 }
 
-// Runs `binary` with `args`, `stdin_text` on standard input and the
-// environment minus every ACTLEDGER_* variable plus `env` ("NAME=value");
-// scratch files go in `scratch_dir`. Waits at most two minutes.
-inline RunResult RunBinary(const std::string& binary,
-                           std::vector<std::string> args,
-                           const std::string& stdin_text,
-                           const std::vector<std::string>& env,
-                           const std::string& scratch_dir) {
+// A child started by StartBinary and the files its output goes to.
+struct Child {
+  pid_t pid = -1;
+  std::string out_path;
+  std::string err_path;
+};
+
+// Starts `binary` with `args`, `stdin_text` on standard input and the
+// environment minus every ACTLEDGER_* variable plus `env` ("NAME=value"),
+// without waiting. Its input and output are files in `scratch_dir`: `in`,
+// `out` and `err`, or `TAG.in`, `TAG.out` and `TAG.err` with a tag, so that
+// children started side by side keep theirs apart.
+inline Child StartBinary(const std::string& binary,
+                         std::vector<std::string> args,
+                         const std::string& stdin_text,
+                         const std::vector<std::string>& env,
+                         const std::string& scratch_dir,
+                         const std::string& tag = "") {
   args.insert(args.begin(), binary);
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -97,24 +108,41 @@ inline RunResult RunBinary(const std::string& binary,
   }
   for (std::string& e : env_copy) envp.push_back(e.data());
   envp.push_back(nullptr);
-  const std::string in = scratch_dir + "/in", out = scratch_dir + "/out",
-                    err = scratch_dir + "/err";
+  const std::string base = scratch_dir + "/" + (tag.empty() ? "" : tag + ".");
+  const std::string in = base + "in";
+  Child child{-1, base + "out", base + "err"};
   WriteFile(in, stdin_text);
-  pid_t pid = ::fork();
-  if (pid == 0) {
+  child.pid = ::fork();
+  if (child.pid == 0) {
     ::dup2(::open(in.c_str(), O_RDONLY), STDIN_FILENO);
-    ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
+    ::dup2(::open(child.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
            STDOUT_FILENO);
-    ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
+    ::dup2(::open(child.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
            STDERR_FILENO);
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
+  return child;
+}
+
+// Waits for `child` (killing it, and failing the test, after two minutes)
+// and reads what it wrote.
+inline RunResult FinishBinary(const Child& child) {
   RunResult r;
-  r.exit_code = WaitChild(pid, std::chrono::seconds(120));
-  r.out = ReadFile(out);
-  r.err = ReadFile(err);
+  r.exit_code = WaitChild(child.pid, std::chrono::seconds(120));
+  r.out = ReadFile(child.out_path);
+  r.err = ReadFile(child.err_path);
   return r;
+}
+
+// StartBinary, then FinishBinary.
+inline RunResult RunBinary(const std::string& binary,
+                           std::vector<std::string> args,
+                           const std::string& stdin_text,
+                           const std::vector<std::string>& env,
+                           const std::string& scratch_dir) {
+  return FinishBinary(
+      StartBinary(binary, std::move(args), stdin_text, env, scratch_dir));
 }
 
 }  // namespace actledger::cli_testing

@@ -2,13 +2,11 @@
 // (PRODUCT.md section 3): policy check/activate/whatif, tokens and roles,
 // gate, approve, reject, outcome, action [--wait], approvals, verify. Each
 // test runs the built binary (ACTLEDGER_BIN) in a fresh data directory.
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,8 +24,6 @@
 #include "actledger/json.h"
 #include "cli/child_process.h"
 
-extern char** environ;
-
 namespace actledger::gate_cli_test {
 namespace {
 
@@ -36,8 +32,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
-
-constexpr auto kChildLimit = std::chrono::seconds(120);
 
 using cli_testing::Lines;
 using cli_testing::ReadFile;
@@ -63,8 +57,6 @@ std::string OsUser() {
 
 using Ran = cli_testing::RunResult;
 
-int AwaitChild(pid_t pid) { return cli_testing::WaitChild(pid, kChildLimit); }
-
 class GateCli : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -88,47 +80,21 @@ class GateCli : public ::testing::Test {
   }
 
   // Starts `actledger --data DIR ARGS` with `input` on stdin; `token`, when
-  // set, is passed as $ACTLEDGER_TOKEN. Output goes to files named `tag`.
-  pid_t Start(const std::vector<std::string>& args, const std::string& input,
-              const std::string& tag, const std::string& token_env = "") {
-    const std::string in_path = Tmp(tag + ".in"), out_path = Tmp(tag + ".out"),
-                      err_path = Tmp(tag + ".err");
-    WriteFile(in_path, input);
-    std::vector<std::string> full = {ACTLEDGER_BIN, "--data", data_};
+  // set, is passed as $ACTLEDGER_TOKEN. Its files are named `tag`.
+  cli_testing::Child Start(const std::vector<std::string>& args,
+                           const std::string& input, const std::string& tag,
+                           const std::string& token_env = "") {
+    std::vector<std::string> full = {"--data", data_};
     full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : full) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::string token_var = "ACTLEDGER_TOKEN=" + token_env;
-    std::vector<char*> envp;
-    for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
-    if (!token_env.empty()) envp.push_back(token_var.data());
-    envp.push_back(nullptr);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      int in = ::open(in_path.c_str(), O_RDONLY);
-      int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(in, STDIN_FILENO);
-      ::dup2(out, STDOUT_FILENO);
-      ::dup2(err, STDERR_FILENO);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-    return pid;
-  }
-
-  Ran Collect(pid_t pid, const std::string& tag) {
-    Ran r;
-    r.exit_code = AwaitChild(pid);
-    r.out = ReadFile(Tmp(tag + ".out"));
-    r.err = ReadFile(Tmp(tag + ".err"));
-    return r;
+    std::vector<std::string> env;
+    if (!token_env.empty()) env.push_back("ACTLEDGER_TOKEN=" + token_env);
+    return cli_testing::StartBinary(ACTLEDGER_BIN, std::move(full), input, env,
+                                    tmp_, tag);
   }
 
   Ran Cmd(const std::vector<std::string>& args, const std::string& input = "",
           const std::string& token_env = "") {
-    return Collect(Start(args, input, "run", token_env), "run");
+    return cli_testing::FinishBinary(Start(args, input, "run", token_env));
   }
 
   void InitLedger() {
@@ -357,11 +323,12 @@ TEST_F(GateCli, LifecycleFromPolicyToVerify) {
 
   // --wait returns as soon as another process approves.
   const auto started = std::chrono::steady_clock::now();
-  pid_t waiter = Start({"action", "r-wait", "--wait", "5s"}, "", "waiter");
+  const cli_testing::Child waiter =
+      Start({"action", "r-wait", "--wait", "5s"}, "", "waiter");
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   Ran late = Cmd({"--token", fiona, "approve", "r-wait"});
   EXPECT_EQ(late.exit_code, 0) << late;
-  Ran waited = Collect(waiter, "waiter");
+  Ran waited = cli_testing::FinishBinary(waiter);
   const auto elapsed = std::chrono::steady_clock::now() - started;
   EXPECT_EQ(waited.exit_code, 0) << waited;
   EXPECT_LT(elapsed, std::chrono::milliseconds(4500)) << waited;

@@ -2,10 +2,8 @@
 // records, hold add|list|release, retention plan|purge, get of a purged
 // record, verify after it, errors naming the field, admin-only changes,
 // and a purge killed at a random moment.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,112 +13,46 @@
 #include <vector>
 
 #include "actledger/json.h"
+#include "cli/child_process.h"
 #include "retention_testing.h"
-
-extern char** environ;
 
 namespace actledger {
 namespace {
 
+using cli_testing::Lines;
 using retention_testing::At;
 using retention_testing::RecordJson;
-using retention_testing::Slurp;
 using retention_testing::Spit;
 using retention_testing::TempDir;
 
-struct Ran {
-  int exit_code = -1;
-  std::string out, err;
-};
+using Ran = cli_testing::RunResult;
 
 class RetentionCli : public ::testing::Test {
  protected:
   std::string data() const { return dir_.path() + "/d"; }
 
-  pid_t Start(const std::vector<std::string>& args, const std::string& input,
-              const std::string& token = "") {
-    Spit(dir_.path() + "/in", input);
-    std::vector<std::string> full = {ACTLEDGER_BIN, "--data", data()};
+  cli_testing::Child Start(const std::vector<std::string>& args,
+                           const std::string& input,
+                           const std::string& token = "") {
+    std::vector<std::string> full = {"--data", data()};
     full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : full) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::string token_var = "ACTLEDGER_TOKEN=" + token;
-    std::vector<char*> envp;
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (std::string_view(*e).rfind("ACTLEDGER_", 0) != 0) envp.push_back(*e);
-    }
-    if (!token.empty()) envp.push_back(token_var.data());
-    envp.push_back(nullptr);
-    const std::string in = dir_.path() + "/in", out = dir_.path() + "/out",
-                      err = dir_.path() + "/err";
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::dup2(::open(in.c_str(), O_RDONLY), STDIN_FILENO);
-      ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
-             STDOUT_FILENO);
-      ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
-             STDERR_FILENO);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-    return pid;
+    std::vector<std::string> env;
+    if (!token.empty()) env.push_back("ACTLEDGER_TOKEN=" + token);
+    return cli_testing::StartBinary(ACTLEDGER_BIN, std::move(full), input, env,
+                                    dir_.path());
   }
 
-  Ran Wait(pid_t pid) {
-    Ran r;
-    int status = 0;
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (::waitpid(pid, &status, WNOHANG) != pid) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        ADD_FAILURE() << "timed out";
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = Slurp(dir_.path() + "/out");
-    r.err = Slurp(dir_.path() + "/err");
-    return r;
-  }
-
-  // Runs any program (argv[0] a path) with no input.
+  // Runs any program (a path) with no input.
   Ran Exec(std::vector<std::string> args) {
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const std::string out = dir_.path() + "/out", err = dir_.path() + "/err";
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::dup2(::open("/dev/null", O_RDONLY), STDIN_FILENO);
-      ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
-             STDOUT_FILENO);
-      ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
-             STDERR_FILENO);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    return Wait(pid);
-  }
-
-  static std::vector<std::string> Lines(const std::string& text) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (start < text.size()) {
-      size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      out.push_back(text.substr(start, end - start));
-      start = end + 1;
-    }
-    return out;
+    const std::string program = args.front();
+    args.erase(args.begin());
+    return cli_testing::RunBinary(program, std::move(args), "", {},
+                                  dir_.path());
   }
 
   Ran Cmd(const std::vector<std::string>& args, const std::string& input = "",
           const std::string& token = "") {
-    return Wait(Start(args, input, token));
+    return cli_testing::FinishBinary(Start(args, input, token));
   }
 
   static json::Value Json(const std::string& line) {
@@ -347,10 +279,10 @@ TEST_F(RetentionCli, PurgeKilledAtARandomMomentResumesWithoutDamage) {
   MakeExpiredLedger(300, 8192);
   std::mt19937 rng(std::random_device{}());
   const int delay_ms = std::uniform_int_distribution<int>(20, 400)(rng);
-  pid_t pid = Start({"retention", "purge"}, "");
+  const cli_testing::Child purging = Start({"retention", "purge"}, "");
   std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-  ::kill(pid, SIGKILL);
-  Wait(pid);
+  ::kill(purging.pid, SIGKILL);
+  cli_testing::FinishBinary(purging);
   // Whatever the moment, the ledger verifies and a new purge finishes.
   Ran verify = Cmd({"verify"});
   EXPECT_EQ(verify.exit_code, 0) << "killed after " << delay_ms << " ms\n"
