@@ -301,7 +301,7 @@ class ServerHarness {
   }
 
   // Starts `actledger serve --listen 127.0.0.1:0` plus `extra` flags and
-  // waits for its startup line.
+  // waits for its startup line (http or, with --tls-cert, https).
   void Start(const std::vector<std::string>& extra = {}) {
     int out_pipe[2];
     ASSERT_EQ(::pipe(out_pipe), 0);
@@ -336,7 +336,8 @@ class ServerHarness {
     }
     ::close(out_pipe[0]);
     startup_line_ = line;
-    const std::string marker = "listening on http://127.0.0.1:";
+    // "listening on http://..." or, with --tls-cert, "https://".
+    const std::string marker = "://127.0.0.1:";
     size_t at = line.find(marker);
     ASSERT_NE(at, std::string::npos)
         << "no startup line: " << line
@@ -347,6 +348,11 @@ class ServerHarness {
   }
 
   const std::string& startup_line() const { return startup_line_; }
+  // Whether the server process is still alive.
+  bool Running() const {
+    int st;
+    return pid_ > 0 && ::waitpid(pid_, &st, WNOHANG) == 0;
+  }
   std::string Log() const { return cli_testing::ReadFile(log_); }
 
   // SIGTERM and wait; returns the exit code.

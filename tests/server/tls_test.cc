@@ -97,78 +97,6 @@ std::unique_ptr<X509, CertFree> ReadCert(const std::string& path) {
       PEM_read_X509(f.get(), nullptr, nullptr, nullptr));
 }
 
-// `actledger serve` over TLS on an ephemeral port, on the harness's ledger.
-class TlsServer {
- public:
-  TlsServer(const ServerHarness& h, const std::string& cert,
-            const std::string& key) {
-    int out_pipe[2];
-    if (::pipe(out_pipe) != 0) return;
-    log_ = h.dir() + "/tls-server.log";
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::close(out_pipe[0]);
-      ::dup2(out_pipe[1], 1);
-      int fe = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      ::dup2(fe, 2);
-      std::vector<std::string> args = {
-          ACTLEDGER_BIN,       "--data",     h.data(), "serve",     "--listen",
-          "127.0.0.1:0",       "--tls-cert", cert,     "--tls-key", key,
-          "--read-timeout-ms", "5000"};
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(ACTLEDGER_BIN, argv.data());
-      ::_exit(127);
-    }
-    ::close(out_pipe[1]);
-    pollfd p{out_pipe[0], POLLIN, 0};
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (startup_.find('\n') == std::string::npos &&
-           std::chrono::steady_clock::now() < deadline) {
-      if (::poll(&p, 1, 100) > 0) {
-        char c;
-        if (::read(out_pipe[0], &c, 1) != 1) break;
-        startup_.push_back(c);
-      }
-    }
-    ::close(out_pipe[0]);
-    const std::string marker = "listening on https://127.0.0.1:";
-    const size_t at = startup_.find(marker);
-    if (at != std::string::npos) {
-      port_ = static_cast<int>(
-          std::strtol(startup_.c_str() + at + marker.size(), nullptr, 10));
-    }
-  }
-  ~TlsServer() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int st;
-      ::waitpid(pid_, &st, 0);
-    }
-  }
-
-  int port() const { return port_; }
-  const std::string& startup() const { return startup_; }
-  std::string Log() const { return cli_testing::ReadFile(log_); }
-  bool Running() const {
-    int st;
-    return pid_ > 0 && ::waitpid(pid_, &st, WNOHANG) == 0;
-  }
-  int Stop() {
-    ::kill(pid_, SIGTERM);
-    const int rc = cli_testing::WaitChild(pid_, std::chrono::seconds(60));
-    pid_ = -1;
-    return rc;
-  }
-
- private:
-  std::string log_, startup_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
-
 struct HttpsReply {
   std::string error;  // empty when the exchange completed
   int status = 0;
@@ -235,6 +163,15 @@ class ServerTls : public ::testing::Test {
     key_ = h_.dir() + "/key.pem";
     MakeSelfSigned(cert_, key_);
   }
+  // `actledger serve` over TLS on an ephemeral port, on the harness's
+  // ledger.
+  void StartTls() {
+    h_.Start(
+        {"--tls-cert", cert_, "--tls-key", key_, "--read-timeout-ms", "5000"});
+    ASSERT_NE(h_.startup_line().find("listening on https://"),
+              std::string::npos)
+        << h_.startup_line();
+  }
   ServerHarness h_;
   std::string cert_, key_;
 };
@@ -242,11 +179,10 @@ class ServerTls : public ::testing::Test {
 TEST_F(ServerTls, ServesHttpsWithTheConfiguredCertificate) {
   const std::string writer = h_.Principal("agent@tls", {"writer"});
   const std::string auditor = h_.Principal("audit@tls", {"auditor"});
-  TlsServer s(h_, cert_, key_);
-  ASSERT_GT(s.port(), 0) << s.startup() << "\nlog: " << s.Log();
+  ASSERT_NO_FATAL_FAILURE(StartTls());
 
-  HttpsReply health = Https(s.port(), cert_, "GET", "/healthz");
-  ASSERT_EQ(health.error, "") << s.Log();
+  HttpsReply health = Https(h_.port(), cert_, "GET", "/healthz");
+  ASSERT_EQ(health.error, "") << h_.Log();
   EXPECT_EQ(health.status, 200);
   Result<json::Value> hv = json::Parse(health.body);
   ASSERT_TRUE(hv.ok()) << health.body;
@@ -258,45 +194,44 @@ TEST_F(ServerTls, ServesHttpsWithTheConfiguredCertificate) {
   EXPECT_EQ(X509_cmp(mine.get(), health.peer.get()), 0);
 
   // Authentication and appends work the same over TLS.
-  HttpsReply put = Https(s.port(), cert_, "POST", "/v1/records", writer,
+  HttpsReply put = Https(h_.port(), cert_, "POST", "/v1/records", writer,
                          ActionRecord("tls-1"));
   ASSERT_EQ(put.error, "");
   ASSERT_EQ(put.status, 201) << put.body;
   EXPECT_EQ(JsonField(put.body, "action_id"), "tls-1");
   const std::string seq = JsonField(put.body, "seq");
-  HttpsReply got = Https(s.port(), cert_, "GET", "/v1/records/" + seq, auditor);
+  HttpsReply got =
+      Https(h_.port(), cert_, "GET", "/v1/records/" + seq, auditor);
   ASSERT_EQ(got.error, "");
   ASSERT_EQ(got.status, 200) << got.body;
   Result<json::Value> rec = json::Parse(got.body);
   ASSERT_TRUE(rec.ok()) << got.body;
   EXPECT_EQ(rec->Find("recorded_by")->as_string(), "agent@tls");
-  HttpsReply anonymous = Https(s.port(), cert_, "GET", "/v1/checkpoint");
+  HttpsReply anonymous = Https(h_.port(), cert_, "GET", "/v1/checkpoint");
   ASSERT_EQ(anonymous.error, "");
   EXPECT_EQ(anonymous.status, 401);
 
-  EXPECT_EQ(s.Stop(), 0) << s.Log();
+  EXPECT_EQ(h_.Stop(), 0) << h_.Log();
 }
 
 TEST_F(ServerTls, ClientThatTrustsAnotherCertificateFailsTheHandshake) {
   const std::string other_cert = h_.dir() + "/other.pem";
   const std::string other_key = h_.dir() + "/other-key.pem";
   MakeSelfSigned(other_cert, other_key);
-  TlsServer s(h_, cert_, key_);
-  ASSERT_GT(s.port(), 0) << s.startup() << "\nlog: " << s.Log();
-  HttpsReply r = Https(s.port(), other_cert, "GET", "/healthz");
+  ASSERT_NO_FATAL_FAILURE(StartTls());
+  HttpsReply r = Https(h_.port(), other_cert, "GET", "/healthz");
   EXPECT_NE(r.error, "");
   EXPECT_EQ(r.status, 0);
   // The failed handshake cost the server nothing.
-  HttpsReply ok = Https(s.port(), cert_, "GET", "/healthz");
+  HttpsReply ok = Https(h_.port(), cert_, "GET", "/healthz");
   EXPECT_EQ(ok.error, "");
   EXPECT_EQ(ok.status, 200);
 }
 
 TEST_F(ServerTls, PlainHttpOnTheTlsPortIsClosedWithoutAnHttpReply) {
-  TlsServer s(h_, cert_, key_);
-  ASSERT_GT(s.port(), 0) << s.startup() << "\nlog: " << s.Log();
+  ASSERT_NO_FATAL_FAILURE(StartTls());
   for (int i = 0; i < 3; ++i) {
-    HttpClient plain(s.port(), 10000);
+    HttpClient plain(h_.port(), 10000);
     ASSERT_TRUE(plain.connected());
     ASSERT_TRUE(plain.SendRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
     // Whatever comes back (at most a TLS alert) is not HTTP, and the
@@ -319,11 +254,11 @@ TEST_F(ServerTls, PlainHttpOnTheTlsPortIsClosedWithoutAnHttpReply) {
     EXPECT_TRUE(closed) << "the server kept a plain-HTTP connection open";
     EXPECT_EQ(received.rfind("HTTP/", 0), std::string::npos) << received;
   }
-  EXPECT_TRUE(s.Running()) << s.Log();
-  HttpsReply ok = Https(s.port(), cert_, "GET", "/healthz");
-  EXPECT_EQ(ok.error, "") << s.Log();
+  EXPECT_TRUE(h_.Running()) << h_.Log();
+  HttpsReply ok = Https(h_.port(), cert_, "GET", "/healthz");
+  EXPECT_EQ(ok.error, "") << h_.Log();
   EXPECT_EQ(ok.status, 200);
-  EXPECT_EQ(s.Stop(), 0) << s.Log();
+  EXPECT_EQ(h_.Stop(), 0) << h_.Log();
 }
 
 // `serve` refuses to start, exit 3, with an error naming `field`.
