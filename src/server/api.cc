@@ -1317,7 +1317,8 @@ void Api::StartIndexer() {
     // leaves this thread about a tenth of a busy core's share, so it still
     // makes progress (and a query waiting on its transaction is not held
     // up for long); the reader thread a catch-up starts inherits it.
-    // Best effort: without the permission, it keeps the normal priority.
+    // Lowering one's own priority needs no privilege; a failure (none is
+    // expected) leaves the normal priority.
     (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()),
                       kIndexerNice);
     std::unique_ptr<index::Index> idx;
