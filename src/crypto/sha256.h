@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string_view>
 
@@ -12,6 +13,9 @@ namespace actledger::crypto {
 using Digest = std::array<uint8_t, 32>;
 
 Digest Sha256(std::string_view data);
+
+// SHA-256 of the concatenation of `parts`, without concatenating them.
+Digest Sha256Concat(std::initializer_list<std::string_view> parts);
 
 // Incremental hashing: Update() any number of times, then Final() once.
 class Sha256Hasher {

@@ -60,16 +60,13 @@ Status WrongLength(size_t got, size_t want) {
 }  // namespace
 
 Hash HashLeaf(std::string_view data) {
-  crypto::Sha256Hasher hasher;
   const char prefix = static_cast<char>(kLeafPrefix);
-  hasher.Update(std::string_view(&prefix, 1));
-  hasher.Update(data);
-  return hasher.Final();
+  return crypto::Sha256Concat({std::string_view(&prefix, 1), data});
 }
 
 Hash HashChildren(const Hash& left, const Hash& right) {
   // One-shot hashing of a stack buffer: this is the hot path of every append
-  // and proof check, and avoids a hasher context allocation per node.
+  // and proof check.
   char buf[1 + 2 * sizeof(Hash)];
   buf[0] = static_cast<char>(kNodePrefix);
   std::memcpy(buf + 1, left.data(), left.size());
