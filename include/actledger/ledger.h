@@ -102,13 +102,6 @@ struct AppendRequest {
   std::string action_id;
   std::vector<std::string> missing;
   CanonicalBody body;
-  // Filled by the ledger on the caller's thread: the leaf rendered with
-  // every envelope member but the two the writer assigns, whose places are
-  // marked by one reserved byte each (0x01 recorded_at, 0x02 seq; raw
-  // control bytes never occur in canonical JSON).
-  std::string rendered;
-  size_t recorded_at_mark = 0;
-  size_t seq_mark = 0;
 };
 
 struct InclusionProofResult {
@@ -212,8 +205,12 @@ class Ledger {
   Status Recover();
   Status RebuildDerived(uint64_t from_size);
   Status RepairDerived();
+  struct Group;
+  class LogThread;
   void WriterLoop();
-  void CommitGroup(std::vector<Request>& group);
+  void RenderGroup(uint64_t first, Group& group);
+  void StartGroup(Group& group, LogThread& log_thread);
+  void FinishGroup(Group& group);
   Status WriteCheckpoint();
   Status CheckNotTampered() const;
   Result<uint64_t> PurgeSegment(int segment_index,

@@ -18,6 +18,7 @@
 #define ACTLEDGER_RECORD_H_
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -90,23 +91,27 @@ class CanonicalBody {
   // Adds a member whose value is already canonical JSON text. Precondition:
   // the key is not present.
   void Add(std::string key, const std::string& canonical_value);
+  // A member added at rendering: key and canonical value text.
+  using Extra = std::pair<std::string_view, std::string_view>;
   // The canonical JSON object of the body's members plus `extra` members
   // (also canonical text), as RFC 8785 orders them.
-  std::string Render(
-      const std::vector<std::pair<std::string_view, std::string_view>>& extra)
-      const;
-  // The same, appended to *out.
-  void RenderTo(
-      const std::vector<std::pair<std::string_view, std::string_view>>& extra,
-      std::string* out) const;
+  std::string Render(const std::vector<Extra>& extra) const;
+  // The same, appended to *out, with `sorted_extra` already in RFC 8785 key
+  // order (json::KeyLess); this allocates nothing but *out's growth.
+  void RenderTo(std::span<const Extra> sorted_extra, std::string* out) const;
   size_t byte_size() const { return bytes_; }
 
  private:
   struct Member {
-    std::string key;   // the key itself, for ordering
-    std::string text;  // "\"key\":" followed by the canonical value
+    std::string key;  // the key itself, for ordering
+    // text_[offset, offset + size) is "\"key\":" and the canonical value.
+    size_t offset = 0;
+    size_t size = 0;
   };
   std::vector<Member> members_;  // in RFC 8785 key order
+  // Every member's text, in the order added: one allocation per body
+  // rather than one per member.
+  std::string text_;
   size_t bytes_ = 0;
 };
 

@@ -6,6 +6,7 @@
 
 #include <cassert>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <future>
@@ -140,6 +141,7 @@ merkle::Hash StoredLeafHash(std::string_view payload) {
 
 struct Ledger::Request {
   std::vector<AppendRequest> batch;
+  std::string recorded_by;  // canonical JSON string
   AppendCallback done;
   // A checkpoint request instead of records.
   std::function<void(Result<std::string>)> checkpoint_done;
@@ -533,29 +535,13 @@ void Ledger::AppendAsync(std::vector<AppendRequest> batch,
     done(FailedPrecondition("the ledger is open read-only"));
     return;
   }
-  // Render each leaf here, on the caller's thread, leaving marks where the
-  // writer puts recorded_at and seq: the writer's per-record work is then
-  // three copies, and the bodies are freed here too.
   std::string by;
   json::AppendCanonicalString(recorded_by, &by);
-  for (AppendRequest& a : batch) {
-    std::string kind;
-    json::AppendCanonicalString(RecordKindName(a.kind), &kind);
-    a.rendered.clear();
-    a.body.RenderTo({{"kind", kind},
-                     {"recorded_at", "\x01"},
-                     {"recorded_by", by},
-                     {"seq", "\x02"}},
-                    &a.rendered);
-    a.recorded_at_mark = a.rendered.find('\x01');
-    a.seq_mark = a.rendered.find('\x02');
-    assert(a.recorded_at_mark < a.seq_mark && a.seq_mark != std::string::npos);
-    a.body = CanonicalBody();
-  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stop_) {
-      queue_.push_back(Request{std::move(batch), std::move(done), {}, {}});
+      queue_.push_back(
+          Request{std::move(batch), std::move(by), std::move(done), {}, {}});
       cv_.notify_one();
       return;
     }
@@ -598,9 +584,85 @@ Result<std::string> Ledger::LatestCheckpoint() const {
   return latest_checkpoint_;
 }
 
+// A group of records on its way to the log. The writer renders a group's
+// frames, hands their write and fdatasync to the log thread, hashes the
+// leaves meanwhile, and renders the next group while the sync runs; it
+// finishes a group (tree, offsets, receipts) once the log thread is done.
+struct Ledger::Group {
+  std::vector<Request> requests;
+  uint64_t first = 0;          // seq of the first record
+  std::string frames;          // the frames, back to back
+  std::vector<size_t> starts;  // where each frame starts in `frames`
+  std::vector<merkle::Hash> leaves;
+  std::vector<uint64_t> offsets;  // each frame's offset in its segment
+  Status status;                  // of the write; set by the log thread
+
+  uint64_t end() const { return first + starts.size(); }
+};
+
+// The thread that writes and syncs the log: one job at a time, which the
+// writer posts and later waits for.
+class Ledger::LogThread {
+ public:
+  LogThread() : thread_([this] { Run(); }) {}
+  ~LogThread() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  LogThread(const LogThread&) = delete;
+  LogThread& operator=(const LogThread&) = delete;
+
+  void Post(std::function<void()> job) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      assert(!job_ && !busy_);
+      job_ = std::move(job);
+      busy_ = true;
+    }
+    cv_.notify_all();
+  }
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !busy_; });
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return stop_ || job_ != nullptr; });
+      if (!job_) return;
+      std::function<void()> job = std::move(job_);
+      job_ = nullptr;
+      lock.unlock();
+      job();
+      lock.lock();
+      busy_ = false;
+      cv_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::function<void()> job_;
+  bool busy_ = false;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 void Ledger::WriterLoop() {
+  LogThread log_thread;
+  // Two groups alternate: one written by the log thread while the next is
+  // rendered.
+  Group groups[2];
+  int next = 0;
+  Group* in_flight = nullptr;
   while (true) {
-    std::vector<Request> group;
+    std::vector<Request> requests;
     {
       std::unique_lock<std::mutex> lock(mu_);
       auto due = [&] {
@@ -609,29 +671,49 @@ void Ledger::WriterLoop() {
                MonotonicSeconds() - first_unsigned_at_ >=
                    static_cast<int64_t>(options_.checkpoint_every_seconds);
       };
-      while (queue_.empty() && !stop_ && !due()) {
+      // With a group in flight, take what is queued without waiting.
+      while (in_flight == nullptr && queue_.empty() && !stop_ && !due()) {
         if (first_unsigned_at_ != 0 && options_.checkpoint_every_seconds > 0) {
           cv_.wait_for(lock, std::chrono::milliseconds(250));
         } else {
           cv_.wait(lock);
         }
       }
-      if (queue_.empty() && stop_) break;
+      if (in_flight == nullptr && queue_.empty() && stop_) break;
       // Take everything waiting, up to the group byte limit.
       size_t bytes = 0;
       while (!queue_.empty()) {
         Request& r = queue_.front();
         size_t rb = 0;
-        // The caller rendered each leaf (and freed its body) already.
-        for (const AppendRequest& a : r.batch) rb += a.rendered.size();
-        if (!group.empty() && bytes + rb > options_.max_group_bytes) break;
+        for (const AppendRequest& a : r.batch) rb += a.body.byte_size();
+        if (!requests.empty() && bytes + rb > options_.max_group_bytes) break;
         bytes += rb;
-        group.push_back(std::move(r));
+        requests.push_back(std::move(r));
         queue_.pop_front();
-        if (group.back().checkpoint_done || group.back().task) break;
+        if (requests.back().checkpoint_done || requests.back().task) break;
       }
     }
-    if (!group.empty()) CommitGroup(group);
+    // A checkpoint or a task ends its group and runs with nothing in
+    // flight, after the group's records.
+    const bool special =
+        !requests.empty() &&
+        (requests.back().checkpoint_done || requests.back().task);
+    Group* group = nullptr;
+    if (!requests.empty()) {
+      group = &groups[next];
+      next ^= 1;
+      group->requests = std::move(requests);
+      if (!special) {
+        RenderGroup(in_flight != nullptr ? in_flight->end() : size(), *group);
+      }
+    }
+    if (in_flight != nullptr) {
+      log_thread.Wait();
+      FinishGroup(*in_flight);
+      in_flight = nullptr;
+    }
+    // The log thread is idle: the log, the derived files and the
+    // checkpoint history are this thread's alone until the next Post.
     const bool count_due =
         options_.checkpoint_every_records > 0 &&
         size() - checkpoint_size_ >= options_.checkpoint_every_records;
@@ -640,75 +722,112 @@ void Ledger::WriterLoop() {
         MonotonicSeconds() - first_unsigned_at_ >=
             static_cast<int64_t>(options_.checkpoint_every_seconds);
     if (count_due || time_due) (void)WriteCheckpoint();
+    if (group != nullptr) {
+      // Rendered after a group whose write failed: its seqs are taken.
+      if (special || group->first != size()) RenderGroup(size(), *group);
+      StartGroup(*group, log_thread);
+      if (special) {
+        log_thread.Wait();
+        FinishGroup(*group);
+      } else {
+        in_flight = group;
+      }
+    }
   }
   // Leave a checkpoint over everything appended, so the next open starts
   // from a signed, synced state.
   if (size() > checkpoint_size_) (void)WriteCheckpoint();
 }
 
-void Ledger::CommitGroup(std::vector<Request>& group) {
-  Status st = CheckNotTampered();
-  if (st.ok() && derived_broken_) st = RepairDerived();
-  std::vector<std::string> payloads;
-  std::vector<size_t> counts;
-  const uint64_t first = size();
+void Ledger::RenderGroup(uint64_t first, Group& group) {
+  // Each leaf is rendered straight into its frame, which the log writes as
+  // it is: one copy of each record between its body and the kernel.
+  group.first = first;
+  group.frames.clear();
+  group.starts.clear();
+  std::string recorded_at;
+  json::AppendCanonicalString(FormatRfc3339Utc(NowUtc(), 6), &recorded_at);
+  std::string kinds[static_cast<size_t>(RecordKind::kKey) + 1];
   uint64_t seq = first;
-  if (st.ok()) {
-    const std::string recorded_at = [] {
-      std::string s;
-      json::AppendCanonicalString(FormatRfc3339Utc(NowUtc(), 6), &s);
-      return s;
-    }();
-    for (Request& r : group) {
-      if (r.checkpoint_done || r.task) continue;
-      for (AppendRequest& a : r.batch) {
-        const std::string seq_text = std::to_string(seq++);
-        const std::string_view text(a.rendered);
-        std::string payload;
-        payload.reserve(text.size() + recorded_at.size() + seq_text.size());
-        payload.append(text.substr(0, a.recorded_at_mark));
-        payload.append(recorded_at);
-        payload.append(text.substr(a.recorded_at_mark + 1,
-                                   a.seq_mark - a.recorded_at_mark - 1));
-        payload.append(seq_text);
-        payload.append(text.substr(a.seq_mark + 1));
-        payloads.push_back(std::move(payload));
+  char seq_text[24];
+  for (Request& r : group.requests) {
+    if (r.checkpoint_done || r.task) continue;
+    for (const AppendRequest& a : r.batch) {
+      std::string& kind = kinds[static_cast<size_t>(a.kind)];
+      if (kind.empty()) {
+        json::AppendCanonicalString(RecordKindName(a.kind), &kind);
       }
+      const auto [end, ec] =
+          std::to_chars(seq_text, seq_text + sizeof(seq_text), seq);
+      (void)ec;  // 24 characters hold any uint64_t
+      // In RFC 8785 key order, as RenderTo needs them.
+      const CanonicalBody::Extra envelope[] = {
+          {"kind", kind},
+          {"recorded_at", recorded_at},
+          {"recorded_by", r.recorded_by},
+          {"seq", std::string_view(seq_text, end - seq_text)}};
+      const size_t start = storage::BeginFrame(&group.frames);
+      a.body.RenderTo(envelope, &group.frames);
+      storage::FinishFrame(seq, start, &group.frames);
+      group.starts.push_back(start);
+      ++seq;
     }
   }
-  std::vector<uint64_t> offsets;
-  std::vector<merkle::Hash> leaves(payloads.size());
-  if (st.ok() && !payloads.empty()) {
-    // Leaf hashes are computed on another core while the log is written
-    // and synced: the sync leaves this thread idle anyway.
-    std::future<void> hashing = std::async(std::launch::async, [&] {
-      for (size_t i = 0; i < payloads.size(); ++i) {
-        leaves[i] = merkle::HashLeaf(payloads[i]);
-      }
-    });
-    st = log_->Append(first, payloads, &offsets);
-    hashing.get();
+}
+
+void Ledger::StartGroup(Group& group, LogThread& log_thread) {
+  group.leaves.clear();
+  group.offsets.clear();
+  group.status = CheckNotTampered();
+  if (group.status.ok() && derived_broken_) group.status = RepairDerived();
+  if (!group.status.ok() || group.starts.empty()) {
+    log_thread.Post([] {});
+    return;
   }
-  if (st.ok() && !payloads.empty()) {
+  log_thread.Post([this, &group] {
+    group.status =
+        log_->Append(group.first, group.frames, group.starts, &group.offsets);
+  });
+  // The leaves are hashed here while the log thread writes and syncs.
+  group.leaves.resize(group.starts.size());
+  for (size_t k = 0; k < group.starts.size(); ++k) {
+    const size_t begin = group.starts[k] + storage::kFrameHeaderSize;
+    const size_t end =
+        k + 1 < group.starts.size() ? group.starts[k + 1] : group.frames.size();
+    group.leaves[k] = merkle::HashLeaf(
+        std::string_view(group.frames.data() + begin, end - begin));
+  }
+  // The bodies are in the frames now: free them here too, rather than
+  // after the sync.
+  for (Request& r : group.requests) {
+    for (AppendRequest& a : r.batch) a.body = CanonicalBody();
+  }
+}
+
+void Ledger::FinishGroup(Group& group) {
+  const Status& st = group.status;
+  const uint64_t first = group.first;
+  const size_t n = group.starts.size();
+  if (st.ok() && n > 0) {
     // Durable. Now the derived files; a failure here loses nothing (the log
     // has the records) and is repaired before the next group.
     std::string pos_buf;
-    pos_buf.reserve(offsets.size() * 8);
-    for (size_t i = 0; i < payloads.size(); ++i) {
-      range_.Append(leaves[i],
+    pos_buf.reserve(n * 8);
+    for (size_t i = 0; i < n; ++i) {
+      range_.Append(group.leaves[i],
                     [this](int level, uint64_t index, const merkle::Hash& h) {
                       tree_->Add(level, index, h);
                     });
-      pos_buf += U64Le(offsets[i]);
+      pos_buf += U64Le(group.offsets[i]);
     }
     Status derived = tree_->Flush();
     if (derived.ok()) derived = positions_->Append(pos_buf);
     if (!derived.ok()) derived_broken_ = true;
-    size_.store(first + payloads.size(), std::memory_order_release);
+    size_.store(first + n, std::memory_order_release);
     if (first_unsigned_at_ == 0) first_unsigned_at_ = MonotonicSeconds();
   }
   size_t i = 0;
-  for (Request& r : group) {
+  for (Request& r : group.requests) {
     if (r.task) {
       r.task();
       continue;
@@ -741,13 +860,19 @@ void Ledger::CommitGroup(std::vector<Request>& group) {
       Receipt rc;
       rc.seq = first + i;
       rc.action_id = std::move(a.action_id);
-      rc.leaf_hash = leaves[i];
+      rc.leaf_hash = group.leaves[i];
       rc.missing = std::move(a.missing);
       rc.kind = a.kind;
       receipts.push_back(std::move(rc));
       ++i;
     }
     r.done(std::move(receipts));
+  }
+  group.requests.clear();
+  // Keeps the buffer of a usual group; gives back one grown for a rare
+  // giant (a group holds whatever is queued, up to max_group_bytes).
+  if (group.frames.capacity() > 2 * options_.max_group_bytes) {
+    std::string().swap(group.frames);
   }
 }
 

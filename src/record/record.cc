@@ -1,6 +1,7 @@
 #include "actledger/record.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <initializer_list>
 
@@ -569,14 +570,13 @@ Result<ValidatedRecord> ValidateRecordValue(Value value,
 CanonicalBody::CanonicalBody(const json::Value& body) {
   members_.reserve(body.as_object().size() + 6);
   for (const auto& [key, value] : body.as_object()) {
-    Member m;
-    m.key = key;
-    json::AppendCanonicalString(key, &m.text);
-    m.text.push_back(':');
-    json::AppendCanonical(value, &m.text);
-    bytes_ += m.text.size() + 1;
-    members_.push_back(std::move(m));
+    const size_t offset = text_.size();
+    json::AppendCanonicalString(key, &text_);
+    text_.push_back(':');
+    json::AppendCanonical(value, &text_);
+    members_.push_back(Member{key, offset, text_.size() - offset});
   }
+  bytes_ = text_.size() + members_.size();
   std::sort(members_.begin(), members_.end(),
             [](const Member& x, const Member& y) {
               return json::KeyLess(x.key, y.key);
@@ -584,36 +584,34 @@ CanonicalBody::CanonicalBody(const json::Value& body) {
 }
 
 void CanonicalBody::Add(std::string key, const std::string& canonical_value) {
-  Member m;
-  json::AppendCanonicalString(key, &m.text);
-  m.text.push_back(':');
-  m.text.append(canonical_value);
-  m.key = std::move(key);
-  bytes_ += m.text.size() + 1;
-  auto pos = std::lower_bound(members_.begin(), members_.end(), m.key,
+  const size_t offset = text_.size();
+  json::AppendCanonicalString(key, &text_);
+  text_.push_back(':');
+  text_.append(canonical_value);
+  bytes_ += text_.size() - offset + 1;
+  auto pos = std::lower_bound(members_.begin(), members_.end(), key,
                               [](const Member& x, const std::string& k) {
                                 return json::KeyLess(x.key, k);
                               });
-  members_.insert(pos, std::move(m));
+  members_.insert(pos, Member{std::move(key), offset, text_.size() - offset});
 }
 
-std::string CanonicalBody::Render(
-    const std::vector<std::pair<std::string_view, std::string_view>>& extra)
-    const {
+std::string CanonicalBody::Render(const std::vector<Extra>& extra) const {
+  std::vector<Extra> sorted = extra;
+  std::sort(sorted.begin(), sorted.end(), [](const Extra& a, const Extra& b) {
+    return json::KeyLess(a.first, b.first);
+  });
   std::string out;
-  RenderTo(extra, &out);
+  RenderTo(sorted, &out);
   return out;
 }
 
-void CanonicalBody::RenderTo(
-    const std::vector<std::pair<std::string_view, std::string_view>>& extra,
-    std::string* out) const {
-  std::vector<std::pair<std::string_view, std::string_view>> sorted_extra =
-      extra;
-  std::sort(sorted_extra.begin(), sorted_extra.end(),
-            [](const auto& a, const auto& b) {
-              return json::KeyLess(a.first, b.first);
-            });
+void CanonicalBody::RenderTo(std::span<const Extra> sorted_extra,
+                             std::string* out) const {
+  assert(std::is_sorted(sorted_extra.begin(), sorted_extra.end(),
+                        [](const Extra& a, const Extra& b) {
+                          return json::KeyLess(a.first, b.first);
+                        }));
   size_t size = bytes_ + 2;
   for (const auto& [k, v] : sorted_extra) size += k.size() + v.size() + 8;
   out->reserve(out->size() + size);
@@ -626,7 +624,7 @@ void CanonicalBody::RenderTo(
     if (j == sorted_extra.size() ||
         (i < members_.size() &&
          json::KeyLess(members_[i].key, sorted_extra[j].first))) {
-      out->append(members_[i].text);
+      out->append(text_, members_[i].offset, members_[i].size);
       ++i;
     } else {
       json::AppendCanonicalString(sorted_extra[j].first, out);

@@ -40,15 +40,27 @@ bool IsNoSpace(const Status& s) {
 
 }  // namespace
 
-void EncodeFrame(uint64_t seq, std::string_view payload, std::string* out) {
-  char header[kFrameHeaderSize];
-  PutU32(static_cast<uint32_t>(payload.size()), header + 4);
+size_t BeginFrame(std::string* out) {
+  const size_t start = out->size();
+  out->append(kFrameHeaderSize, '\0');
+  return start;
+}
+
+std::string_view FinishFrame(uint64_t seq, size_t start, std::string* out) {
+  char* header = out->data() + start;
+  const size_t payload_size = out->size() - start - kFrameHeaderSize;
+  PutU32(static_cast<uint32_t>(payload_size), header + 4);
   PutU64(seq, header + 8);
   uint32_t crc = crypto::Crc32c(header + 4, 12);
-  crc = crypto::Crc32c(payload.data(), payload.size(), crc);
+  crc = crypto::Crc32c(header + kFrameHeaderSize, payload_size, crc);
   PutU32(crc, header);
-  out->append(header, kFrameHeaderSize);
+  return std::string_view(header + kFrameHeaderSize, payload_size);
+}
+
+void EncodeFrame(uint64_t seq, std::string_view payload, std::string* out) {
+  const size_t start = BeginFrame(out);
   out->append(payload);
+  FinishFrame(seq, start, out);
 }
 
 const char* FrameStatusName(FrameStatus s) {
@@ -314,16 +326,27 @@ Status SegmentLog::StartSegment(uint64_t first_seq) {
   return Status::Ok();
 }
 
-// The largest write buffer SegmentLog::Append keeps between calls.
-constexpr size_t kMaxKeptWriteBuffer = 16u << 20;
-
-Status SegmentLog::Append(uint64_t first_seq,
-                          const std::vector<std::string>& payloads,
+Status SegmentLog::Append(uint64_t first_seq, std::string_view frames,
+                          const std::vector<size_t>& starts,
                           std::vector<uint64_t>* offsets) {
   if (!writable_) return FailedPrecondition("log opened read-only");
   if (first_seq != next_seq_) {
     return Internal("append at seq " + std::to_string(first_seq) +
                     ", expected " + std::to_string(next_seq_));
+  }
+  // The frames must lie back to back from the start of the buffer, with
+  // consecutive sequence numbers from first_seq.
+  if ((starts.empty() ? frames.size() : starts[0]) != 0) {
+    return Internal("the appended frames do not start the buffer");
+  }
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const size_t end = i + 1 < starts.size() ? starts[i + 1] : frames.size();
+    if (end < starts[i] + kFrameHeaderSize ||
+        GetU64(frames.data() + starts[i] + 8) != first_seq + i) {
+      return Internal("frame " + std::to_string(i) +
+                      " of the append is not seq " +
+                      std::to_string(first_seq + i));
+    }
   }
   // What to restore on failure: the active segment's size at the start, and
   // the segments this call creates.
@@ -333,54 +356,46 @@ Status SegmentLog::Append(uint64_t first_seq,
   const uint64_t start_frames = active_frames_;
   std::vector<std::string> created;
 
+  // Frames are written straight from `frames`, one write per segment they
+  // fall in; `written` is where the bytes not yet written start.
+  size_t written = 0;
   bool sync_failed = false;
-  auto write_and_sync = [&](std::string* buf) -> Status {
-    if (buf->empty()) return Status::Ok();
-    ACTLEDGER_RETURN_IF_ERROR(active_.Append(*buf));
+  auto write_and_sync = [&](size_t end) -> Status {
+    if (end == written) return Status::Ok();
+    ACTLEDGER_RETURN_IF_ERROR(
+        active_.Append(frames.substr(written, end - written)));
     Status synced = active_.Sync();
     if (!synced.ok()) {
       sync_failed = true;
       return synced;
     }
-    active_size_ += buf->size();
-    buf->clear();
+    active_size_ += end - written;
+    written = end;
     return Status::Ok();
   };
 
   Status st;
-  // Reused across calls: a group's buffer (megabytes) would otherwise be a
-  // fresh mapping, page-faulted in as it is filled and unmapped after.
-  std::string& buf = write_buf_;
-  buf.clear();
-  size_t total = 0;
-  for (const std::string& p : payloads) total += kFrameHeaderSize + p.size();
-  buf.reserve(std::min<uint64_t>(total, options_.max_segment_bytes));
   offsets->clear();
-  offsets->reserve(payloads.size());
-  uint64_t seq = first_seq;
-  for (const std::string& p : payloads) {
-    const uint64_t frame_size = kFrameHeaderSize + p.size();
+  offsets->reserve(starts.size());
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const size_t begin = starts[i];
+    const size_t end = i + 1 < starts.size() ? starts[i + 1] : frames.size();
     const bool full =
         active_.is_open() && active_frames_ > 0 &&
-        active_size_ + buf.size() + frame_size > options_.max_segment_bytes;
+        active_size_ + (end - written) > options_.max_segment_bytes;
     if (!active_.is_open() || full) {
-      st = write_and_sync(&buf);
+      st = write_and_sync(begin);
       if (!st.ok()) break;
-      st = StartSegment(seq);
+      st = StartSegment(first_seq + i);
       if (!st.ok()) break;
       created.push_back(active_.path());
     }
-    offsets->push_back(active_size_ + buf.size());
-    EncodeFrame(seq, p, &buf);
+    offsets->push_back(active_size_ + (begin - written));
     ++active_frames_;
-    ++seq;
   }
-  if (st.ok()) st = write_and_sync(&buf);
-  // Keeps the buffer of a usual group; gives back one grown for a rare
-  // giant (a group holds whatever is queued, up to the ledger's limit).
-  if (buf.capacity() > kMaxKeptWriteBuffer) std::string().swap(buf);
+  if (st.ok()) st = write_and_sync(frames.size());
   if (st.ok()) {
-    next_seq_ = seq;
+    next_seq_ = first_seq + starts.size();
     return Status::Ok();
   }
 

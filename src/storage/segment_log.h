@@ -37,6 +37,12 @@ constexpr uint32_t kMaxFramePayload = 16u << 20;
 
 // Appends the frame for (seq, payload) to *out.
 void EncodeFrame(uint64_t seq, std::string_view payload, std::string* out);
+// The same in two steps, for a payload written straight into *out:
+// BeginFrame reserves the header and returns where the frame starts; the
+// caller appends the payload; FinishFrame fills the header in and returns
+// the payload. Precondition: the payload is at most kMaxFramePayload.
+size_t BeginFrame(std::string* out);
+std::string_view FinishFrame(uint64_t seq, size_t start, std::string* out);
 
 enum class FrameStatus {
   kOk,
@@ -114,14 +120,18 @@ class SegmentLog {
   Status Recover(const ScanResult& scan);
 
   // --- Writing ------------------------------------------------------------
-  // Appends one frame per payload, with sequence numbers first_seq, ...,
-  // rolling to new segments as needed, then makes them durable (fdatasync;
-  // new files and their directory entries are synced too). (*offsets)[i]
-  // is the offset of payload i's frame in its segment. On error nothing of
-  // the call remains (the active segment is truncated back) and the log
-  // stays usable; kIoError carries the OS reason (e.g. no space left).
+  // Appends encoded frames (EncodeFrame, or BeginFrame/FinishFrame): frame
+  // i starts at frames[starts[i]] and holds seq first_seq + i. Writes them
+  // from `frames` without copying, rolling to new segments as needed, then
+  // makes them durable (fdatasync; new files and their directory entries
+  // are synced too). (*offsets)[i] is the offset of frame i in its
+  // segment. On error nothing of the call remains (the active segment is
+  // truncated back) and the log stays usable; kIoError carries the OS
+  // reason (e.g. no space left). Frames out of place or out of sequence
+  // are refused (kInternal) before anything is written.
   // Precondition: first_seq == next_seq().
-  Status Append(uint64_t first_seq, const std::vector<std::string>& payloads,
+  Status Append(uint64_t first_seq, std::string_view frames,
+                const std::vector<size_t>& starts,
                 std::vector<uint64_t>* offsets);
   uint64_t next_seq() const { return next_seq_; }
 
@@ -153,7 +163,6 @@ class SegmentLog {
   File active_;
   uint64_t active_size_ = 0;
   uint64_t active_frames_ = 0;
-  std::string write_buf_;  // Append's frame buffer, kept between calls
   uint64_t next_seq_ = 0;
 };
 
