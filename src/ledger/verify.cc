@@ -425,7 +425,7 @@ void Verifier::CheckChunk(Chunk& c, unsigned threads) {
         } else {
           c.leaves[k] = merkle::HashLeaf(payload);
         }
-        std::string_view seq_text = FindTopLevelMember(payload, "seq");
+        std::string_view seq_text = FindTopLevelMemberFromEnd(payload, "seq");
         if (seq_text != std::to_string(c.frames[k].seq)) {
           c.bad_seq[k] = seq_text.empty() ? "(none)" : seq_text;
         }

@@ -657,6 +657,36 @@ size_t StringEnd(std::string_view json, size_t open) {
   return std::string_view::npos;
 }
 
+// Index of the '"' that opens the string whose closing quote is at
+// json[close], or npos. In JSON a quote inside a string is escaped, so the
+// opening quote is the nearest one before that follows an even number of
+// backslashes (none, in fact: it follows ':', ',', '[' or '{').
+size_t StringStart(std::string_view json, size_t close) {
+  size_t k = close;
+  while (k > 0) {
+    const void* q = ::memrchr(json.data(), '"', k);
+    if (q == nullptr) return std::string_view::npos;
+    k = static_cast<size_t>(static_cast<const char*>(q) - json.data());
+    size_t backslashes = 0;
+    while (k - backslashes > 0 && json[k - backslashes - 1] == '\\') {
+      ++backslashes;
+    }
+    if (backslashes % 2 == 0) return k;
+  }
+  return std::string_view::npos;
+}
+
+// Whether the key string json[open, close] (quotes included) is `key`.
+bool KeyIs(std::string_view json, size_t open, size_t close,
+           std::string_view key) {
+  const std::string_view str = json.substr(open + 1, close - open - 1);
+  if (str.find('\\') == std::string_view::npos) return str == key;
+  // Escaped key: compare its decoded text (rare; slow path).
+  Result<json::Value> decoded =
+      json::Parse(json.substr(open, close - open + 1));
+  return decoded.ok() && decoded->is_string() && decoded->as_string() == key;
+}
+
 }  // namespace
 
 std::string_view FindTopLevelMember(std::string_view json,
@@ -673,22 +703,12 @@ std::string_view FindTopLevelMember(std::string_view json,
       const size_t end = StringEnd(json, i);
       if (end == std::string_view::npos) return {};
       const bool is_key = depth == 1 && expect_key;
-      const std::string_view str = json.substr(i + 1, end - i - 1);
+      const size_t open = i;
       i = end + 1;
       if (!is_key) continue;
       expect_key = false;
       if (i >= json.size() || json[i] != ':') continue;
-      if (str.find('\\') == std::string_view::npos) {
-        if (str != key) continue;
-      } else {
-        // Escaped key: compare its decoded text (rare; slow path).
-        Result<json::Value> decoded = json::Parse(
-            json.substr(str.data() - json.data() - 1, str.size() + 2));
-        if (!decoded.ok() || !decoded->is_string() ||
-            decoded->as_string() != key) {
-          continue;
-        }
-      }
+      if (!KeyIs(json, open, end, key)) continue;
       // The value runs to the ',' or '}' that closes it at this depth.
       const size_t vstart = i + 1;
       size_t j = vstart;
@@ -719,6 +739,39 @@ std::string_view FindTopLevelMember(std::string_view json,
       expect_key = true;
     }
     ++i;
+  }
+  return {};
+}
+
+std::string_view FindTopLevelMemberFromEnd(std::string_view json,
+                                           std::string_view key) {
+  // Walks the top-level object backwards from its closing brace. Strings
+  // are skipped whole (from their closing quote to their opening one); at
+  // depth 1 a string followed by ':' is a key, whose value runs to
+  // `value_end`, the ',' or '}' after it.
+  if (json.empty() || json.back() != '}') return {};
+  int depth = 1;
+  size_t value_end = json.size() - 1;
+  size_t j = json.size() - 1;
+  while (j > 0) {
+    --j;
+    const char c = json[j];
+    if (c == '"') {
+      const size_t open = StringStart(json, j);
+      if (open == std::string_view::npos) return {};
+      if (depth == 1 && json[j + 1] == ':') {
+        if (KeyIs(json, open, j, key)) {
+          return json.substr(j + 2, value_end - (j + 2));
+        }
+        if (open == 0) return {};
+        value_end = open - 1;
+      }
+      j = open;
+    } else if (c == '}' || c == ']') {
+      ++depth;
+    } else if (c == '{' || c == '[') {
+      if (--depth == 0) return {};
+    }
   }
   return {};
 }

@@ -17,6 +17,7 @@ namespace {
 
 using actledger::CanonicalBody;
 using actledger::FindTopLevelMember;
+using actledger::FindTopLevelMemberFromEnd;
 using actledger::Result;
 using actledger::ValidatedRecord;
 using actledger::ValidateRecord;
@@ -59,7 +60,14 @@ void CheckAccepted(const ValidatedRecord& record) {
   for (const json::Value::Member& m : record.body.as_object()) {
     Check(FindTopLevelMember(rendered, m.first) == json::Canonical(m.second),
           "FindTopLevelMember misses a member of the canonical body", m.first);
+    Check(FindTopLevelMemberFromEnd(rendered, m.first) ==
+              json::Canonical(m.second),
+          "FindTopLevelMemberFromEnd misses a member of the canonical body",
+          m.first);
   }
+  Check(FindTopLevelMemberFromEnd(with_envelope, "seq") ==
+            FindTopLevelMember(with_envelope, "seq"),
+        "the two walks disagree on the envelope's seq", with_envelope);
 }
 
 }  // namespace

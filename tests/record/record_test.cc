@@ -1015,57 +1015,60 @@ TEST(CanonicalBody, EnvelopeMembersInterleaveInKeyOrder) {
 }
 
 // ---------------------------------------------------------------------------
-// FindTopLevelMember.
+// FindTopLevelMember and FindTopLevelMemberFromEnd.
+
+// On well-formed JSON both walks must give the same answer; returns it.
+std::string_view Find(std::string_view json, std::string_view key) {
+  const std::string_view forward = FindTopLevelMember(json, key);
+  EXPECT_EQ(FindTopLevelMemberFromEnd(json, key), forward)
+      << "key " << key << " in " << json;
+  return forward;
+}
 
 TEST(FindTopLevelMember, FindsValuesOfEveryType) {
   const std::string_view j =
       R"({"a":1,"arr":[1,[2],{"x":"]"}],"b":"x\"y","f":false,"n":null,)"
       R"("neg":-1.5e-7,"o":{"p":{"q":[]}},"s":"","t":true,"z":"last"})";
-  EXPECT_EQ(FindTopLevelMember(j, "a"), "1");
-  EXPECT_EQ(FindTopLevelMember(j, "arr"), R"([1,[2],{"x":"]"}])");
-  EXPECT_EQ(FindTopLevelMember(j, "b"), R"("x\"y")");
-  EXPECT_EQ(FindTopLevelMember(j, "f"), "false");
-  EXPECT_EQ(FindTopLevelMember(j, "n"), "null");
-  EXPECT_EQ(FindTopLevelMember(j, "neg"), "-1.5e-7");
-  EXPECT_EQ(FindTopLevelMember(j, "o"), R"({"p":{"q":[]}})");
-  EXPECT_EQ(FindTopLevelMember(j, "s"), R"("")");
-  EXPECT_EQ(FindTopLevelMember(j, "t"), "true");
-  EXPECT_EQ(FindTopLevelMember(j, "z"), R"("last")");
-  EXPECT_EQ(FindTopLevelMember(R"({"only":{"k":1}})", "only"), R"({"k":1})");
+  EXPECT_EQ(Find(j, "a"), "1");
+  EXPECT_EQ(Find(j, "arr"), R"([1,[2],{"x":"]"}])");
+  EXPECT_EQ(Find(j, "b"), R"("x\"y")");
+  EXPECT_EQ(Find(j, "f"), "false");
+  EXPECT_EQ(Find(j, "n"), "null");
+  EXPECT_EQ(Find(j, "neg"), "-1.5e-7");
+  EXPECT_EQ(Find(j, "o"), R"({"p":{"q":[]}})");
+  EXPECT_EQ(Find(j, "s"), R"("")");
+  EXPECT_EQ(Find(j, "t"), "true");
+  EXPECT_EQ(Find(j, "z"), R"("last")");
+  EXPECT_EQ(Find(R"({"only":{"k":1}})", "only"), R"({"k":1})");
 }
 
 TEST(FindTopLevelMember, NestedOrQuotedKeysDoNotMatch) {
-  EXPECT_TRUE(
-      FindTopLevelMember(R"({"action":{"params":{"seq":5}}})", "seq").empty());
-  EXPECT_EQ(
-      FindTopLevelMember(R"({"action":{"params":{"seq":5}},"seq":7})", "seq"),
-      "7");
-  EXPECT_EQ(FindTopLevelMember(R"({"a":[{"seq":1}],"seq":2})", "seq"), "2");
-  EXPECT_TRUE(FindTopLevelMember(R"({"a":["seq",1]})", "seq").empty());
-  EXPECT_TRUE(
-      FindTopLevelMember(R"({"note":"\"seq\":9","x":1})", "seq").empty());
-  EXPECT_TRUE(FindTopLevelMember(R"({"note":"seq","x":1})", "seq").empty());
-  EXPECT_EQ(FindTopLevelMember(R"({"x":"seq","seq":1})", "seq"), "1");
-  EXPECT_EQ(FindTopLevelMember(R"({"note":",\"seq\":9","seq":3})", "seq"), "3");
-  EXPECT_EQ(FindTopLevelMember(R"({"a":"{{{[[","seq":2})", "seq"), "2");
-  EXPECT_EQ(FindTopLevelMember(R"({"a":"}}]]","seq":2})", "seq"), "2");
-  EXPECT_TRUE(FindTopLevelMember(R"({"seqx":1,"xseq":2})", "seq").empty());
-  EXPECT_TRUE(FindTopLevelMember(R"({"seq":1})", "se").empty());
+  EXPECT_TRUE(Find(R"({"action":{"params":{"seq":5}}})", "seq").empty());
+  EXPECT_EQ(Find(R"({"action":{"params":{"seq":5}},"seq":7})", "seq"), "7");
+  EXPECT_EQ(Find(R"({"a":[{"seq":1}],"seq":2})", "seq"), "2");
+  EXPECT_TRUE(Find(R"({"a":["seq",1]})", "seq").empty());
+  EXPECT_TRUE(Find(R"({"note":"\"seq\":9","x":1})", "seq").empty());
+  EXPECT_TRUE(Find(R"({"note":"seq","x":1})", "seq").empty());
+  EXPECT_EQ(Find(R"({"x":"seq","seq":1})", "seq"), "1");
+  EXPECT_EQ(Find(R"({"note":",\"seq\":9","seq":3})", "seq"), "3");
+  EXPECT_EQ(Find(R"({"a":"{{{[[","seq":2})", "seq"), "2");
+  EXPECT_EQ(Find(R"({"a":"}}]]","seq":2})", "seq"), "2");
+  EXPECT_TRUE(Find(R"({"seqx":1,"xseq":2})", "seq").empty());
+  EXPECT_TRUE(Find(R"({"seq":1})", "se").empty());
 }
 
 TEST(FindTopLevelMember, BackslashesBeforeTheClosingQuote) {
   // The string a\\ (JSON "a\\\\"): its closing quote follows two escaped
   // backslashes and must end the string.
-  EXPECT_EQ(FindTopLevelMember(R"({"a":"a\\\\","seq":3})", "seq"), "3");
-  EXPECT_EQ(FindTopLevelMember(R"({"a":"a\\\\","seq":3})", "a"), R"("a\\\\")");
-  EXPECT_EQ(FindTopLevelMember(R"({"a":"\\","seq":3})", "a"), R"("\\")");
-  EXPECT_EQ(FindTopLevelMember(R"({"a":"\\","seq":3})", "seq"), "3");
-  EXPECT_EQ(FindTopLevelMember(R"({"a":"\\\"","seq":3})", "a"), R"("\\\"")");
-  EXPECT_EQ(FindTopLevelMember(R"({"a":"\\\"","seq":3})", "seq"), "3");
-  EXPECT_EQ(FindTopLevelMember(R"({"a":{"b":"x\\"},"seq":4})", "a"),
-            R"({"b":"x\\"})");
-  EXPECT_EQ(FindTopLevelMember(R"({"a":{"b":"x\\"},"seq":4})", "seq"), "4");
-  EXPECT_EQ(FindTopLevelMember(R"({"k\\":1,"seq":5})", "seq"), "5");
+  EXPECT_EQ(Find(R"({"a":"a\\\\","seq":3})", "seq"), "3");
+  EXPECT_EQ(Find(R"({"a":"a\\\\","seq":3})", "a"), R"("a\\\\")");
+  EXPECT_EQ(Find(R"({"a":"\\","seq":3})", "a"), R"("\\")");
+  EXPECT_EQ(Find(R"({"a":"\\","seq":3})", "seq"), "3");
+  EXPECT_EQ(Find(R"({"a":"\\\"","seq":3})", "a"), R"("\\\"")");
+  EXPECT_EQ(Find(R"({"a":"\\\"","seq":3})", "seq"), "3");
+  EXPECT_EQ(Find(R"({"a":{"b":"x\\"},"seq":4})", "a"), R"({"b":"x\\"})");
+  EXPECT_EQ(Find(R"({"a":{"b":"x\\"},"seq":4})", "seq"), "4");
+  EXPECT_EQ(Find(R"({"k\\":1,"seq":5})", "seq"), "5");
 }
 
 // Keys that JCS writes with escapes are looked up by their value, like
@@ -1073,18 +1076,18 @@ TEST(FindTopLevelMember, BackslashesBeforeTheClosingQuote) {
 TEST(FindTopLevelMember, KeysWithEscapesAreFoundByTheirValue) {
   Value v = J(R"({"a\"b":1,"c\\d":2,"tab\t":3,"ctl\u0001":4})");
   const std::string c = json::Canonical(v);
-  EXPECT_EQ(FindTopLevelMember(c, "a\"b"), "1") << c;
-  EXPECT_EQ(FindTopLevelMember(c, "c\\d"), "2") << c;
-  EXPECT_EQ(FindTopLevelMember(c, "tab\t"), "3") << c;
-  EXPECT_EQ(FindTopLevelMember(c, std::string_view("ctl\x01", 4)), "4") << c;
+  EXPECT_EQ(Find(c, "a\"b"), "1") << c;
+  EXPECT_EQ(Find(c, "c\\d"), "2") << c;
+  EXPECT_EQ(Find(c, "tab\t"), "3") << c;
+  EXPECT_EQ(Find(c, std::string_view("ctl\x01", 4)), "4") << c;
 }
 
 TEST(FindTopLevelMember, AbsentKeyAndDegenerateInputGiveEmpty) {
-  EXPECT_TRUE(FindTopLevelMember(R"({"a":1})", "b").empty());
-  EXPECT_TRUE(FindTopLevelMember("{}", "a").empty());
-  EXPECT_TRUE(FindTopLevelMember("", "a").empty());
-  EXPECT_TRUE(FindTopLevelMember("[]", "a").empty());
-  EXPECT_TRUE(FindTopLevelMember(R"("a")", "a").empty());
+  EXPECT_TRUE(Find(R"({"a":1})", "b").empty());
+  EXPECT_TRUE(Find("{}", "a").empty());
+  EXPECT_TRUE(Find("", "a").empty());
+  EXPECT_TRUE(Find("[]", "a").empty());
+  EXPECT_TRUE(Find(R"("a")", "a").empty());
 }
 
 bool Within(std::string_view part, std::string_view whole) {
@@ -1111,8 +1114,8 @@ TEST(FindTopLevelMember, MalformedInputNeverCrashes) {
                                            "{,,,\"seq\":1",
                                            "{\"seq\":\\"};
   for (const std::string& s : inputs) {
-    std::string_view r = FindTopLevelMember(s, "seq");
-    EXPECT_TRUE(Within(r, s)) << s;
+    EXPECT_TRUE(Within(FindTopLevelMember(s, "seq"), s)) << s;
+    EXPECT_TRUE(Within(FindTopLevelMemberFromEnd(s, "seq"), s)) << s;
   }
   gen::Generator g({.seed = 13,
                     .start_unix_seconds = 1767600000,
@@ -1126,6 +1129,7 @@ TEST(FindTopLevelMember, MalformedInputNeverCrashes) {
     for (size_t n = 0; n <= leaf.size(); n += (i < 3 ? 1 : 37)) {
       std::string prefix = leaf.substr(0, n);
       EXPECT_TRUE(Within(FindTopLevelMember(prefix, "seq"), prefix));
+      EXPECT_TRUE(Within(FindTopLevelMemberFromEnd(prefix, "seq"), prefix));
     }
     // Random structural corruption.
     for (int k = 0; k < 50; ++k) {
@@ -1136,6 +1140,7 @@ TEST(FindTopLevelMember, MalformedInputNeverCrashes) {
       }
       for (std::string_view key : {"seq", "action", "labels", "x"}) {
         EXPECT_TRUE(Within(FindTopLevelMember(bad, key), bad));
+        EXPECT_TRUE(Within(FindTopLevelMemberFromEnd(bad, key), bad));
       }
     }
   }
@@ -1188,7 +1193,7 @@ TEST(FindTopLevelMember, AgreesWithParseFindCanonicalOnGeneratedLeaves) {
     for (const std::string& key : keys) {
       const Value* found = parsed->Find(key);
       const std::string want = found != nullptr ? json::Canonical(*found) : "";
-      ASSERT_EQ(std::string(FindTopLevelMember(leaf, key)), want)
+      ASSERT_EQ(std::string(Find(leaf, key)), want)
           << "record " << i << ", key " << ::testing::PrintToString(key) << "\n"
           << leaf;
     }
