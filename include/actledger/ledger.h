@@ -96,7 +96,8 @@ struct Receipt {
 // A record ready to append: validated, canonicalized, envelope pending.
 // Envelope members that others decide (the gate's `gate`, the retention
 // module's `retention`) are added to `body` with CanonicalBody::Add by
-// whoever prepares the request; the ledger adds its own in AppendAsync.
+// whoever prepares the request; the writer adds its own as it renders each
+// leaf.
 struct AppendRequest {
   RecordKind kind = RecordKind::kAction;
   std::string action_id;
@@ -212,6 +213,8 @@ class Ledger {
   void StartGroup(Group& group, LogThread& log_thread);
   void FinishGroup(Group& group);
   Status WriteCheckpoint();
+  // Whether an unsigned record has waited checkpoint_every_seconds.
+  bool CheckpointDueByTime() const;
   Status CheckNotTampered() const;
   Result<uint64_t> PurgeSegment(int segment_index,
                                 const std::vector<uint64_t>& seqs,

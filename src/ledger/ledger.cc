@@ -665,14 +665,9 @@ void Ledger::WriterLoop() {
     std::vector<Request> requests;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      auto due = [&] {
-        return first_unsigned_at_ != 0 &&
-               options_.checkpoint_every_seconds > 0 &&
-               MonotonicSeconds() - first_unsigned_at_ >=
-                   static_cast<int64_t>(options_.checkpoint_every_seconds);
-      };
       // With a group in flight, take what is queued without waiting.
-      while (in_flight == nullptr && queue_.empty() && !stop_ && !due()) {
+      while (in_flight == nullptr && queue_.empty() && !stop_ &&
+             !CheckpointDueByTime()) {
         if (first_unsigned_at_ != 0 && options_.checkpoint_every_seconds > 0) {
           cv_.wait_for(lock, std::chrono::milliseconds(250));
         } else {
@@ -717,11 +712,7 @@ void Ledger::WriterLoop() {
     const bool count_due =
         options_.checkpoint_every_records > 0 &&
         size() - checkpoint_size_ >= options_.checkpoint_every_records;
-    const bool time_due =
-        first_unsigned_at_ != 0 && options_.checkpoint_every_seconds > 0 &&
-        MonotonicSeconds() - first_unsigned_at_ >=
-            static_cast<int64_t>(options_.checkpoint_every_seconds);
-    if (count_due || time_due) (void)WriteCheckpoint();
+    if (count_due || CheckpointDueByTime()) (void)WriteCheckpoint();
     if (group != nullptr) {
       // Rendered after a group whose write failed: its seqs are taken.
       if (special || group->first != size()) RenderGroup(size(), *group);
@@ -874,6 +865,12 @@ void Ledger::FinishGroup(Group& group) {
   if (group.frames.capacity() > 2 * options_.max_group_bytes) {
     std::string().swap(group.frames);
   }
+}
+
+bool Ledger::CheckpointDueByTime() const {
+  return first_unsigned_at_ != 0 && options_.checkpoint_every_seconds > 0 &&
+         MonotonicSeconds() - first_unsigned_at_ >=
+             static_cast<int64_t>(options_.checkpoint_every_seconds);
 }
 
 Status Ledger::WriteCheckpoint() {
