@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 # cppcheck over every unit; clang-tidy over every unit that reads a file
 # changed since its last full pass, the commit in .ci/tidy-clean (a full
-# pass takes about 16 minutes here; docs/TESTING.md, "Static analysis").
+# pass takes about 16 minutes here, and CI runs one after a change to the
+# build configuration; docs/TESTING.md, "Static analysis").
 if [[ ${STATIC_ANALYSIS:-1} != 0 ]]; then
   TIDY_SINCE=$(cat .ci/tidy-clean) scripts/static-analysis.sh tidy cppcheck
 fi
