@@ -218,6 +218,7 @@ Status StateStore::CommitBatch() {
 void StateStore::RollbackBatch() {
   (void)Exec("ROLLBACK");
   ReloadApplied();
+  active_policy_.reset();
 }
 
 Status StateStore::CatchUp(const Ledger& ledger) {
@@ -229,6 +230,7 @@ Status StateStore::CatchUp(const Ledger& ledger) {
           Exec("DELETE FROM actions; DELETE FROM timeline; DELETE FROM roles; "
                "DELETE FROM tokens; DELETE FROM policies; DELETE FROM meta;"));
       applied_ = -1;
+      active_policy_.reset();
     } else {
       return Status::Ok();
     }
@@ -405,6 +407,7 @@ Status StateStore::ApplyFacts(uint64_t seq, const RecordFacts& f) {
               .Run("revoke token"));
     }
   } else if (kind == "policy") {
+    active_policy_.reset();
     ACTLEDGER_RETURN_IF_ERROR(
         Stmt(cache_.get(), db_,
              "INSERT OR REPLACE INTO policies(seq, name, version, sha256, "
@@ -497,9 +500,21 @@ Result<std::vector<TokenInfo>> StateStore::Tokens() {
 }
 
 Result<std::optional<PolicyInfo>> StateStore::ActivePolicy() {
-  ACTLEDGER_ASSIGN_OR_RETURN(std::vector<PolicyInfo> all, Policies());
-  if (all.empty()) return std::optional<PolicyInfo>();
-  return std::optional<PolicyInfo>(all.back());
+  if (active_policy_.has_value()) return *active_policy_;
+  Stmt q(cache_.get(), db_,
+         "SELECT seq, name, version, sha256, activated_by, activated_at FROM "
+         "policies ORDER BY seq DESC LIMIT 1");
+  if (!q.ok()) return SqlError(db_, "query the active policy");
+  std::optional<PolicyInfo> active;
+  const int rc = q.Step();
+  if (rc == SQLITE_ROW) {
+    active = PolicyInfo{q.Int(0), q.Text(1), q.Text(2),
+                        q.Text(3), q.Text(4), q.Text(5)};
+  } else if (rc != SQLITE_DONE) {
+    return SqlError(db_, "query the active policy");
+  }
+  active_policy_ = active;
+  return active;
 }
 
 Result<std::vector<PolicyInfo>> StateStore::Policies() {

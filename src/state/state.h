@@ -136,6 +136,10 @@ class StateStore {
   // running the small statements Apply issues for every record.
   std::unique_ptr<StmtCache> cache_;
   int64_t applied_ = -1;
+  // The active policy (the newest row of `policies`), read once and kept:
+  // the gate asks for it on every proposal. Forgotten whenever that table
+  // may have changed (a policy applied, the state rebuilt, a rollback).
+  std::optional<std::optional<PolicyInfo>> active_policy_;
 };
 
 }  // namespace actledger::state

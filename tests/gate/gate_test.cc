@@ -530,6 +530,58 @@ TEST_F(GateTest, ApprovalsEnforceSeparationOfDutiesRolesAndState) {
   ExpectVerifies();
 }
 
+TEST_F(GateTest, EachActivatedPolicyVersionGovernsTheProposalsAfterIt) {
+  ASSERT_NO_FATAL_FAILURE(SetUpRoles());
+  ASSERT_NO_FATAL_FAILURE(ActivateExample());
+  Result<std::optional<state::PolicyInfo>> first =
+      gate_->state().ActivePolicy();
+  ASSERT_TRUE(first.ok() && first->has_value());
+  EXPECT_EQ(Propose("v-1", "payment.refund", "150.00").decision,
+            "pending_approval");
+  EXPECT_EQ(Propose("v-2", "payment.refund", "40.00").decision, "allow");
+
+  // Version 2 raises the auto-approval threshold: the next refund of 150
+  // is allowed by the rule.
+  std::string v2 = ReplaceAll(ExamplePolicyText(), "version: \"2026-11.1\"",
+                              "version: \"2026-11.2\"");
+  v2 = ReplaceAll(v2, "action.amount.value < 100", "action.amount.value < 200");
+  Result<uint64_t> act = gate_->ActivatePolicy(kAdmin, v2, "v2.yaml");
+  ASSERT_TRUE(act.ok()) << act.status().ToString();
+  Result<std::optional<state::PolicyInfo>> second =
+      gate_->state().ActivePolicy();
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_EQ((*second)->seq, static_cast<int64_t>(*act));
+  EXPECT_EQ((*second)->version, "2026-11.2");
+  EXPECT_NE((*second)->sha256, (*first)->sha256);
+  GateDecision d = Propose("v-3", "payment.refund", "150.00");
+  EXPECT_EQ(d.decision, "allow");
+  EXPECT_EQ(d.policy_version, "2026-11.2");
+
+  // An activation applied inside a state batch that is rolled back leaves
+  // the previous version active.
+  state::StateStore& state = gate_->state();
+  ASSERT_TRUE(state.BeginBatch().ok());
+  state::RecordFacts f;
+  f.kind = "policy";
+  f.recorded_by = kAdmin;
+  f.recorded_at = "2026-11-29T00:00:00Z";
+  f.policy_name = "ghost";
+  f.policy_version_name = "ghost-1";
+  f.policy_sha256 = std::string(64, 'a');
+  const int64_t ghost_seq = state.applied_seq() + 1;
+  ASSERT_TRUE(state.ApplyFacts(static_cast<uint64_t>(ghost_seq), f).ok());
+  Result<std::optional<state::PolicyInfo>> inside = state.ActivePolicy();
+  ASSERT_TRUE(inside.ok() && inside->has_value());
+  EXPECT_EQ((*inside)->version, "ghost-1");
+  state.RollbackBatch();
+  Result<std::optional<state::PolicyInfo>> after = state.ActivePolicy();
+  ASSERT_TRUE(after.ok() && after->has_value());
+  EXPECT_EQ((*after)->seq, (*second)->seq);
+  EXPECT_EQ((*after)->version, "2026-11.2");
+  EXPECT_EQ(Propose("v-4", "payment.refund", "150.00").decision, "allow");
+  ExpectVerifies();
+}
+
 TEST_F(GateTest, ApprovalAfterExpiryIsRefusedAndExecutionIsAViolation) {
   ASSERT_NO_FATAL_FAILURE(SetUpRoles());
   // The smallest duration the parser accepts is 1s.
