@@ -6,6 +6,7 @@
 #include <string>
 
 #include "actledger/json.h"
+#include "json/syntax.h"
 
 namespace actledger::json {
 namespace {
@@ -34,7 +35,7 @@ std::string ErrorText(simdjson::error_code e) {
     case simdjson::CAPACITY:
       return "input too large";
     default:
-      return std::string("malformed JSON: ") + simdjson::error_message(e);
+      return simdjson::error_message(e);
   }
 }
 
@@ -213,7 +214,15 @@ Result<Value> Parse(std::string_view text, const ParseOptions& options) {
       err = parser.parse(marked).get(root);
     }
   }
-  if (err) return InvalidArgument(ErrorText(err));
+  if (err) {
+    // simdjson says what is wrong but not where: find the first syntax
+    // error ourselves (only on this path) to name its line and column.
+    if (std::optional<SyntaxError> at = FindSyntaxError(text)) {
+      return InvalidArgument(at->what + " at " +
+                             DescribePosition(text, at->offset));
+    }
+    return InvalidArgument(ErrorText(err));
+  }
   Value result;
   ACTLEDGER_RETURN_IF_ERROR(
       Converter(options.max_depth).Convert(root, 1, nullptr, &result));

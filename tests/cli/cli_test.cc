@@ -449,11 +449,8 @@ TEST_F(Cli, CanonRejectsDuplicateKeysAndBadUtf8) {
 }
 
 // A user who pretty-printed one value and broke it on line 4 expects to be
-// told about line 4, not about every line of the document.
-// Disabled: needs the JSON parser to report the position of a structural
-// error, which simdjson's DOM API does not expose (see the closing note of
-// issue 2). The test states the wanted behaviour and stays.
-TEST_F(Cli, DISABLED_CanonRejectsInvalidPrettyPrintedValueNamingTheBadLine) {
+// told about line 4 (and the column), not about every line of the document.
+TEST_F(Cli, CanonRejectsInvalidPrettyPrintedValueNamingTheBadLine) {
   RunResult r = Run({"canon"},
                     "{\n"
                     "  \"a\": 1,\n"
@@ -462,7 +459,7 @@ TEST_F(Cli, DISABLED_CanonRejectsInvalidPrettyPrintedValueNamingTheBadLine) {
                     "}\n");
   EXPECT_EQ(r.exit_code, 3) << r;
   EXPECT_EQ(r.out, "") << r;
-  EXPECT_THAT(r.err, HasSubstr("line 4")) << r;
+  EXPECT_THAT(r.err, HasSubstr("line 4, column 7")) << r;
   EXPECT_THAT(r.err, Not(HasSubstr("line 1:"))) << r;
   EXPECT_THAT(r.err, Not(HasSubstr("line 5"))) << r;
 }

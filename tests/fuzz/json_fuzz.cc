@@ -1,12 +1,16 @@
 // json::Parse on arbitrary bytes. For every accepted text, the RFC 8785
 // canonical form must reparse to an equal value and be a fixed point of
 // canonicalization, and CanonicalizeText must agree with Parse + Canonical.
+// The locator of syntax errors (json/syntax.h) must agree with simdjson:
+// no error in an accepted text; in a refused one, an error unless the text
+// was refused for its nesting or a duplicate key.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "actledger/json.h"
+#include "json/syntax.h"
 #include "fuzz/fuzz_util.h"
 
 using actledger::Result;
@@ -19,7 +23,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Result<std::string> canonical_text = json::CanonicalizeText(text);
   Check(value.ok() == canonical_text.ok(),
         "Parse and CanonicalizeText disagree on acceptance", text);
-  if (!value.ok()) return 0;
+  const bool located = json::FindSyntaxError(text).has_value();
+  if (!value.ok()) {
+    const std::string& m = value.status().message();
+    Check(located || m.find("nesting") != std::string::npos ||
+              m.find("duplicate") != std::string::npos,
+          "a refused text without a located syntax error", m);
+    return 0;
+  }
+  Check(!located, "a syntax error located in an accepted text", text);
 
   const std::string canonical = json::Canonical(*value);
   Check(*canonical_text == canonical,

@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
 #include "actledger/json.h"
+#include "json/syntax.h"
 
 namespace actledger::json {
 namespace {
@@ -26,6 +28,15 @@ Status Rejected(std::string_view text, const ParseOptions& options = {}) {
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument)
       << ::testing::PrintToString(text) << ": " << r.status().ToString();
   EXPECT_FALSE(r.status().message().empty());
+  // Whatever is not JSON is located: only nesting (simdjson's limit or
+  // max_depth) and duplicate keys are refused without a syntax error.
+  const std::string& m = r.status().message();
+  if (m.find("nesting") == std::string::npos &&
+      m.find("duplicate") == std::string::npos) {
+    EXPECT_TRUE(FindSyntaxError(text).has_value())
+        << ::testing::PrintToString(text) << ": " << m;
+    EXPECT_THAT(m, HasSubstr("column ")) << ::testing::PrintToString(text);
+  }
   return r.status();
 }
 
@@ -38,6 +49,10 @@ std::string CanonicalOf(std::string_view text) {
   Result<Value> r = Parse(text);
   EXPECT_TRUE(r.ok()) << ::testing::PrintToString(text) << ": "
                       << (r.ok() ? "" : r.status().ToString());
+  // The locator of syntax errors agrees that it is JSON.
+  const std::optional<SyntaxError> e = FindSyntaxError(text);
+  EXPECT_FALSE(e.has_value()) << ::testing::PrintToString(text) << ": "
+                              << (e ? e->what : "");
   return r.ok() ? Canonical(*r) : "<error>";
 }
 
@@ -408,6 +423,64 @@ TEST(JsonParse, CanonicalizeTextParsesAndSerializes) {
   Result<std::string> deep = CanonicalizeText("[[]]", one);
   ASSERT_FALSE(deep.ok());
   EXPECT_EQ(deep.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(JsonParse, SyntaxErrorsNameWhatAndWhere) {
+  struct Case {
+    std::string text, what, where;
+  };
+  const std::vector<Case> cases = {
+      {"[1,,2]", "expected a value, found ','", "at column 4"},
+      {"[1,]", "expected a value, found ']'", "at column 4"},
+      {"{\"a\":1,}", "expected a member name", "at column 8"},
+      {"{a:1}", "expected a member name (a string in double quotes), found 'a'",
+       "at column 2"},
+      {"[1 2]", "expected ',' or ']' in this array, found '2'", "at column 4"},
+      {"{\"a\":1 \"b\":2}", "expected ',' or '}' in this object, found '\"'",
+       "at column 8"},
+      {"{\"a\" 1}", "expected ':' after the member name, found '1'",
+       "at column 6"},
+      {"[1", "expected ',' or ']' in this array, found the end of the input",
+       "at column 3"},
+      {"\"unterminated", "unclosed string", "at column 1"},
+      {"nul", "invalid literal: expected true, false or null", "at column 1"},
+      {"[True]", "invalid literal", "at column 2"},
+      {"[1]]", "expected the end of the input after the JSON value, found ']'",
+       "at column 4"},
+      {"01", "invalid number: leading zero", "at column 1"},
+      {"[1.]", "expected a digit after '.', found ']'", "at column 4"},
+      {"1e+", "expected a digit in the exponent, found the end of the input",
+       "at column 4"},
+      {"-x", "invalid number: expected a digit, found 'x'", "at column 2"},
+      {"[1e400]", "number out of the range of an IEEE 754 double",
+       "at column 2"},
+      {"\"\\x41\"", "invalid escape: \\'x'", "at column 2"},
+      {"\"\\u12g4\"", "invalid \\u escape", "at column 2"},
+      {"[\"\\ud800\"]", "lone surrogate: a high surrogate", "at column 3"},
+      {"\"\\udc00\"", "lone surrogate: a low surrogate", "at column 2"},
+      {"{\"a\":\"\xff\"}", "invalid UTF-8 in a string", "at column 7"},
+      {"\"a\x01" "b\"", "control character 0x01 in a string", "at column 3"},
+      {std::string("[1,\0 2]", 7), "expected a value, found byte 0x00",
+       "at column 4"},
+      {" \n ", "no JSON value", "at line 2, column 2"},
+      // Pretty-printed: the line and column of the error, not of the value.
+      {"{\n  \"a\": 1,\n  \"b\": [1,\n    2,,]\n}\n",
+       "expected a value, found ','", "at line 4, column 7"},
+      {"{\n  \"a\": 1\n  \"b\": 2\n}", "expected ',' or '}' in this object",
+       "at line 3, column 3"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(::testing::PrintToString(c.text));
+    Status s = Rejected(c.text);
+    EXPECT_THAT(s.message(), HasSubstr(c.what));
+    EXPECT_THAT(s.message(), HasSubstr(c.where));
+  }
+  // Valid pieces around an error do not move it.
+  std::optional<SyntaxError> e = FindSyntaxError("[\"\\ud83d\\ude00\", 1, x]");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->offset, 20u);
+  EXPECT_EQ(DescribePosition("ab\ncd", 4), "line 2, column 2");
+  EXPECT_EQ(DescribePosition("abcd", 99), "column 5");
 }
 
 TEST(JsonParse, InputNeedNotBeNulTerminated) {
