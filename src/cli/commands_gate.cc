@@ -118,10 +118,14 @@ int RunPolicyWhatIf(const GlobalOptions& g, const std::string& file,
   if (!seqs.ok()) return Fail(seqs.status());
   std::map<std::string, int> changed_by_rule;
   int replayed = 0, changed = 0;
+  // The candidate sees what the gate saw: personal fields decrypted (a
+  // condition on subject.attributes must not meet an encrypted envelope).
+  // Without the master key they read "[redacted]", and a note says so.
+  const keystore::RecordDecryptor reader = LocalReader(g);
   for (int64_t seq : *seqs) {
     Result<std::string> bytes = s->ledger->Get(static_cast<uint64_t>(seq));
     if (!bytes.ok()) return Fail(bytes.status());
-    Result<Value> rec = json::Parse(*bytes);
+    Result<Value> rec = reader.Parse(*bytes);
     if (!rec.ok()) return Fail(rec.status());
     const Value* at = rec->FindPath("recorded_at");
     Result<UtcTime> when = ParseRfc3339Utc(at ? at->as_string() : "");
@@ -166,6 +170,7 @@ int RunPolicyWhatIf(const GlobalOptions& g, const std::string& file,
   }
   summary.Set("changed_by_rule", std::move(per_rule));
   PrintJson(Value::MakeObject({{"summary", std::move(summary)}}));
+  NoteRedactions(reader);
   return 0;
 }
 

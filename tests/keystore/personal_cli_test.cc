@@ -221,6 +221,73 @@ TEST_F(PersonalCli, ErasureLeavesNoPlaintextAndVerifies) {
   EXPECT_EQ(verify.exit_code, 0) << verify;
 }
 
+// `policy whatif` replays stored proposals, whose personal fields are
+// encrypted: a candidate rule on subject.attributes must see the plaintext
+// the gate saw, not an envelope.
+TEST_F(PersonalCli, WhatIfEvaluatesDecryptedPersonalFields) {
+  const std::string proposal =
+      R"({"action_id":"p-gold","trigger":{"type":"event","source":"crm"},)"
+      R"("ai_output":{"decision":"send","reasoning":"r","confidence":0.9},)"
+      R"("action":{"type":"email.send","system":"sendgrid","target":"t"},)"
+      R"("subject":{"type":"customer","id":"gold-QXZ71",)"
+      R"("attributes":{"tier":"gold"}}})";
+  RunResult gate = Run({"gate", "-"}, proposal + "\n");
+  ASSERT_EQ(gate.exit_code, 0) << gate;
+  ASSERT_TRUE(Leaks("gold-QXZ71").empty());
+  RunResult stored = Run({"get", "5"});
+  ASSERT_EQ(stored.exit_code, 0) << stored;
+  ASSERT_NE(stored.out.find("p-gold"), std::string::npos) << stored;
+  ASSERT_NE(stored.out.find(R"("attributes":{"ct":")"), std::string::npos)
+      << stored;
+
+  std::string candidate = kPolicy;
+  candidate.replace(candidate.find("version: \"1\""), 12, "version: \"2\"");
+  const std::string classes = "classes:\n";
+  candidate.insert(candidate.find(classes) + classes.size(),
+                   "  - { name: mail, match: [\"email.send\"], tier: "
+                   "threshold, approver_roles: [support-lead] }\n");
+  candidate += R"(rules:
+  - id: G-1
+    description: Mail to gold customers is auto-approved
+    applies_to: ["email.send"]
+    when: 'subject.attributes.tier == "gold"'
+    decision: auto_approve
+    owner: Support
+    approved_by: lead@example.com
+    approved_at: 2026-11-01
+    review_every: 90d
+    last_reviewed: 2026-11-01
+)";
+  const std::string file = dir_.path() + "/candidate.yaml";
+  WriteFile(file, candidate);
+  ASSERT_EQ(Run({"policy", "check", file}).exit_code, 0)
+      << Run({"policy", "check", file});
+
+  RunResult whatif = Run({"policy", "whatif", file});
+  ASSERT_EQ(whatif.exit_code, 0) << whatif;
+  std::vector<std::string> out = Lines(whatif.out);
+  ASSERT_EQ(out.size(), 2u) << whatif;
+  Result<json::Value> changed = json::Parse(out[0]);
+  ASSERT_TRUE(changed.ok()) << whatif;
+  EXPECT_EQ(At(*changed, "action_id"), "p-gold");
+  EXPECT_EQ(At(*changed, "new.decision"), "allow") << whatif;
+  EXPECT_EQ(At(*changed, "new.rule"), "G-1") << whatif;
+  EXPECT_EQ(whatif.err, "") << whatif;
+
+  // Without the master key the attribute reads "[redacted]": the rule
+  // cannot match, and the note says why.
+  RunResult blind =
+      Run({"policy", "whatif", file}, "",
+          {"ACTLEDGER_MASTER_KEY_FILE=" + dir_.path() + "/no-such.key"});
+  ASSERT_EQ(blind.exit_code, 0) << blind;
+  out = Lines(blind.out);
+  ASSERT_EQ(out.size(), 2u) << blind;
+  changed = json::Parse(out[0]);
+  ASSERT_TRUE(changed.ok()) << blind;
+  EXPECT_EQ(At(*changed, "new.decision"), "pending_approval") << blind;
+  EXPECT_NE(blind.err.find("no-such.key"), std::string::npos) << blind;
+}
+
 TEST_F(PersonalCli, SubjectHoldNamesNoIdAndBlocksErasureUntilReleased) {
   const std::string subject = std::string("customer:") + kRoeId;
   RunResult add = Run(
