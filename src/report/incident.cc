@@ -44,7 +44,9 @@ struct SubjectStats {
 
 struct SystemStats {
   uint64_t actions = 0;
-  std::unordered_set<SubjectKey, SubjectKeyHash> subjects;
+  // The distinct subjects, as their entries in the report's subject map
+  // (whose nodes do not move), so a row does not copy its subject again.
+  std::unordered_set<const SubjectStats*> subjects;
 };
 
 }  // namespace
@@ -104,12 +106,12 @@ Result<ReportResult> Incident(const ReportOptions& o) {
     SystemStats& sys = systems[s.Text(4)];
     ++sys.actions;
     if (!s.IsNull(6)) {
-      SubjectStats& st = subjects[subject];
+      SubjectStats& st = subjects.try_emplace(subject).first->second;
       ++st.actions;
       st.first = std::min(st.first, t);
       st.last = std::max(st.last, t);
       if (has_amount) st.money.Add(s.Text(9), s.OptInt(7), s.View(8));
-      sys.subjects.insert(subject);
+      sys.subjects.insert(&st);
     }
     order.push_back(Order{t, s.Int(12), rows.size()});
     rows.push_back({FormatMicros(t), s.Text(1), std::to_string(s.Int(2)),

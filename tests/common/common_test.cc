@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <random>
 #include <set>
 #include <string>
@@ -61,6 +62,29 @@ TEST(Rfc3339, FormatKnownInstants) {
             "2026-03-01T12:00:00.999Z");
   EXPECT_EQ(FormatRfc3339Utc({253402300799LL, 0}, 0), "9999-12-31T23:59:59Z");
   EXPECT_EQ(FormatRfc3339Utc({-62167219200LL, 0}, 0), "0000-01-01T00:00:00Z");
+}
+
+// Against libc's own calendar (gmtime_r + strftime), at random instants
+// from year 1000 to 9999 and every fraction width.
+TEST(Rfc3339, FormatAgreesWithLibcAtRandomInstants) {
+  std::mt19937_64 rng(20261129);
+  std::uniform_int_distribution<int64_t> secs(-30610224000LL, 253402300799LL);
+  std::uniform_int_distribution<int32_t> nanos(0, 999999999);
+  for (int i = 0; i < 20000; ++i) {
+    const UtcTime t{secs(rng), i % 4 == 0 ? 0 : nanos(rng)};
+    const time_t tt = static_cast<time_t>(t.seconds);
+    struct tm tm {};
+    ASSERT_NE(gmtime_r(&tt, &tm), nullptr);
+    char date[40];
+    ASSERT_GT(std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm), 0u);
+    char frac[16];
+    std::snprintf(frac, sizeof frac, "%09d", t.nanos);
+    const int digits = i % 10;
+    const std::string want = std::string(date) +
+                             (digits > 0 ? "." + std::string(frac, digits) : "") +
+                             "Z";
+    ASSERT_EQ(FormatRfc3339Utc(t, digits), want) << t.seconds << " " << t.nanos;
+  }
 }
 
 TEST(Rfc3339, StringRoundTrip) {
