@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS actions(
   outcome_seq INTEGER, outcome_status TEXT, action_seq INTEGER);
 CREATE INDEX IF NOT EXISTS actions_pending ON actions(decision, approval_seq);
 CREATE TABLE IF NOT EXISTS timeline(action_id TEXT, seq INTEGER,
-  PRIMARY KEY(action_id, seq));
+  PRIMARY KEY(action_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS roles(principal TEXT, role TEXT, granted_by TEXT,
   seq INTEGER, PRIMARY KEY(principal, role));
 CREATE TABLE IF NOT EXISTS tokens(token_id TEXT PRIMARY KEY,
@@ -207,18 +207,33 @@ void StateStore::ReloadApplied() {
   applied_ = q.ok() && q.Step() == SQLITE_ROW ? q.Int(0) : -1;
 }
 
-Status StateStore::BeginBatch() { return Exec("BEGIN"); }
+Status StateStore::BeginBatch() {
+  ACTLEDGER_RETURN_IF_ERROR(Exec("BEGIN"));
+  in_batch_ = true;
+  return Status::Ok();
+}
 
 Status StateStore::CommitBatch() {
-  Status st = Exec("COMMIT");
+  // Inside a batch, applied_seq is stored once, with the last record.
+  Status st = in_batch_ ? StoreApplied() : Status::Ok();
+  if (st.ok()) st = Exec("COMMIT");
+  in_batch_ = false;
   if (!st.ok()) RollbackBatch();
   return st;
 }
 
 void StateStore::RollbackBatch() {
   (void)Exec("ROLLBACK");
+  in_batch_ = false;
   ReloadApplied();
   active_policy_.reset();
+}
+
+Status StateStore::StoreApplied() {
+  return Stmt(cache_.get(), db_,
+              "INSERT OR REPLACE INTO meta(key, value) VALUES('applied_seq', ?)")
+      .Bind(1, applied_)
+      .Run("advance");
 }
 
 Status StateStore::CatchUp(const Ledger& ledger) {
@@ -420,13 +435,11 @@ Status StateStore::ApplyFacts(uint64_t seq, const RecordFacts& f) {
             .Bind(6, f.recorded_at)
             .Run("activate policy"));
   }
-  ACTLEDGER_RETURN_IF_ERROR(
-      Stmt(cache_.get(), db_,
-           "INSERT OR REPLACE INTO meta(key, value) VALUES('applied_seq', ?)")
-          .Bind(1, s)
-          .Run("advance"));
   applied_ = s;
-  return Status::Ok();
+  if (in_batch_) return Status::Ok();  // stored by CommitBatch
+  Status st = StoreApplied();
+  if (!st.ok()) ReloadApplied();
+  return st;
 }
 
 Result<std::optional<ActionState>> StateStore::Action(

@@ -131,11 +131,15 @@ class StateStore {
   explicit StateStore(sqlite3* db);
   Status Exec(const char* sql);
   void ReloadApplied();
+  // Writes applied_ into meta (per record outside a batch, once per batch
+  // inside one).
+  Status StoreApplied();
   sqlite3* db_;
   // Prepared statements by SQL text, reused: preparing costs more than
   // running the small statements Apply issues for every record.
   std::unique_ptr<StmtCache> cache_;
   int64_t applied_ = -1;
+  bool in_batch_ = false;  // between BeginBatch and Commit/RollbackBatch
   // The active policy (the newest row of `policies`), read once and kept:
   // the gate asks for it on every proposal. Forgotten whenever that table
   // may have changed (a policy applied, the state rebuilt, a rollback).

@@ -574,11 +574,34 @@ TEST_F(GateTest, EachActivatedPolicyVersionGovernsTheProposalsAfterIt) {
   ASSERT_TRUE(inside.ok() && inside->has_value());
   EXPECT_EQ((*inside)->version, "ghost-1");
   state.RollbackBatch();
+  EXPECT_EQ(state.applied_seq(), ghost_seq - 1);
   Result<std::optional<state::PolicyInfo>> after = state.ActivePolicy();
   ASSERT_TRUE(after.ok() && after->has_value());
   EXPECT_EQ((*after)->seq, (*second)->seq);
   EXPECT_EQ((*after)->version, "2026-11.2");
   EXPECT_EQ(Propose("v-4", "payment.refund", "150.00").decision, "allow");
+  // A rebuild applies the log in batches; each batch stores how far it
+  // got, so the stored state (read without catching up) is complete.
+  const int64_t applied = gate_->state().applied_seq();
+  EXPECT_EQ(applied, static_cast<int64_t>(ledger_->size()) - 1);
+  Close();
+  for (const char* name : {"state.db", "state.db-wal", "state.db-shm"}) {
+    std::error_code ec;
+    std::filesystem::remove(dir_ + "/" + name, ec);
+  }
+  ASSERT_NO_FATAL_FAILURE(Open());
+  EXPECT_EQ(gate_->state().applied_seq(), applied);
+  Close();
+  Result<std::unique_ptr<state::StateStore>> stored =
+      state::StateStore::Open(dir_);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ((*stored)->applied_seq(), applied);
+  Result<std::optional<state::PolicyInfo>> stored_policy =
+      (*stored)->ActivePolicy();
+  ASSERT_TRUE(stored_policy.ok() && stored_policy->has_value());
+  EXPECT_EQ((*stored_policy)->version, "2026-11.2");
+  stored->reset();
+  ASSERT_NO_FATAL_FAILURE(Open());
   ExpectVerifies();
 }
 
