@@ -7,7 +7,7 @@
 #include <limits>
 #include <map>
 #include <unordered_map>
-#include <unordered_set>
+#include <vector>
 
 #include "report/internal.h"
 
@@ -35,18 +35,19 @@ struct SubjectKeyHash {
   }
 };
 
+struct SystemStats {
+  uint64_t actions = 0;
+  uint64_t subjects = 0;  // distinct
+};
+
 struct SubjectStats {
   uint64_t actions = 0;
   int64_t first = std::numeric_limits<int64_t>::max();
   int64_t last = std::numeric_limits<int64_t>::min();
   MoneyTotals money;
-};
-
-struct SystemStats {
-  uint64_t actions = 0;
-  // The distinct subjects, as their entries in the report's subject map
-  // (whose nodes do not move), so a row does not copy its subject again.
-  std::unordered_set<const SubjectStats*> subjects;
+  // The systems that counted this subject already (a subject meets few
+  // systems: a short list beats a set of (system, subject) pairs).
+  std::vector<const SystemStats*> systems;
 };
 
 }  // namespace
@@ -111,7 +112,11 @@ Result<ReportResult> Incident(const ReportOptions& o) {
       st.first = std::min(st.first, t);
       st.last = std::max(st.last, t);
       if (has_amount) st.money.Add(s.Text(9), s.OptInt(7), s.View(8));
-      sys.subjects.insert(&st);
+      if (std::find(st.systems.begin(), st.systems.end(), &sys) ==
+          st.systems.end()) {
+        st.systems.push_back(&sys);
+        ++sys.subjects;
+      }
     }
     order.push_back(Order{t, s.Int(12), rows.size()});
     rows.push_back({FormatMicros(t), s.Text(1), std::to_string(s.Int(2)),
@@ -169,7 +174,7 @@ Result<ReportResult> Incident(const ReportOptions& o) {
                  {"subjects", CellType::kInteger}};
   for (const auto& [name, st] : systems) {
     sys.rows.push_back(
-        {name, std::to_string(st.actions), std::to_string(st.subjects.size())});
+        {name, std::to_string(st.actions), std::to_string(st.subjects)});
   }
 
   Section subj;

@@ -102,7 +102,20 @@ void AppendValue(const std::string& value, CellType type, std::string* out) {
 }  // namespace
 
 std::string RenderJson(const ReportResult& r) {
-  std::string out = "{\"report\":";
+  // Sized once: an incident report can run to hundreds of megabytes, and
+  // growing the string by doubling would copy it again at every step.
+  size_t estimate = 1024 + r.narrative.size();
+  for (const Section& sec : r.sections) {
+    size_t keys = 0;
+    for (const Column& col : sec.columns) keys += col.name.size() + 3;
+    for (const std::vector<std::string>& row : sec.rows) {
+      estimate += keys + 2 + row.size() * 3;
+      for (const std::string& cell : row) estimate += cell.size();
+    }
+  }
+  std::string out;
+  out.reserve(estimate + estimate / 16);
+  out += "{\"report\":";
   json::AppendCanonicalString(r.name, &out);
   out += ",\"title\":";
   json::AppendCanonicalString(r.title, &out);

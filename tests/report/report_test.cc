@@ -433,6 +433,43 @@ TEST_F(ReportTest, IncidentTotalsSubjectsAndDeadline) {
   }
 }
 
+TEST_F(ReportTest, IncidentCountsEachSystemsDistinctSubjects) {
+  ASSERT_NO_FATAL_FAILURE(AppendGenerated(700, 9, 0.05));
+  ASSERT_NO_FATAL_FAILURE(CatchUpIndex());
+  const ReportResult r =
+      Run("incident", {{"discovered-at", "2026-02-27T23:30:00Z"}});
+  std::map<std::string, uint64_t> actions;
+  std::map<std::string, std::set<std::pair<std::string, std::string>>> subjects;
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> seen_in;
+  for (const json::Value& v : generated_) {
+    const std::string system = Str(v, "action.system");
+    ++actions[system];
+    if (Has(v, "subject.id")) {
+      const std::pair<std::string, std::string> subject{
+          Str(v, "subject.type"), Str(v, "subject.id")};
+      subjects[system].insert(subject);
+      seen_in[subject].insert(system);
+    }
+  }
+  // Some subject meets several systems, so a count per system is not the
+  // count of its rows' subjects.
+  size_t shared = 0;
+  for (const auto& [subject, systems] : seen_in) {
+    shared += systems.size() > 1 ? 1 : 0;
+  }
+  ASSERT_GT(shared, 0u);
+  const Section* sys = FindSection(r, "systems");
+  ASSERT_NE(sys, nullptr);
+  ASSERT_EQ(sys->rows.size(), actions.size());
+  for (const auto& row : sys->rows) {
+    SCOPED_TRACE(row[0]);
+    EXPECT_EQ(row[1], std::to_string(actions.at(row[0])));
+    EXPECT_EQ(row[2], std::to_string(subjects[row[0]].size()));
+  }
+  EXPECT_EQ(SummaryValue(r, "affected_subjects"),
+            std::to_string(seen_in.size()));
+}
+
 TEST_F(ReportTest, IncidentDeadlineIsDiscoveryPlusExactly72Hours) {
   ASSERT_NO_FATAL_FAILURE(AppendGenerated(20, 1, 0));
   ASSERT_NO_FATAL_FAILURE(CatchUpIndex());
