@@ -13,7 +13,9 @@ namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAlpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -59,8 +61,10 @@ class Scanner {
         SkipSpace();
         if (open.empty()) {
           if (i_ == t_.size()) return std::nullopt;
-          Fail(i_, "expected the end of the input after the JSON value, "
-                   "found " + Found(i_));
+          Fail(i_,
+               "expected the end of the input after the JSON value, "
+               "found " +
+                   Found(i_));
           return error_;
         }
         const bool object = open.back() == '{';
@@ -106,8 +110,10 @@ class Scanner {
   bool Key() {
     SkipSpace();
     if (i_ >= t_.size() || t_[i_] != '"') {
-      return Fail(i_, "expected a member name (a string in double quotes), "
-                      "found " + Found(i_));
+      return Fail(i_,
+                  "expected a member name (a string in double quotes), "
+                  "found " +
+                      Found(i_));
     }
     if (!String()) return false;
     SkipSpace();
@@ -166,15 +172,15 @@ class Scanner {
     if (c == 0xED) return in(1, 0x80, 0x9F) && in(2, 0x80, 0xBF) ? 3 : 0;
     if (c == 0xF0) {
       return in(1, 0x90, 0xBF) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4
-                                                                          : 0;
+                                                                         : 0;
     }
     if (c >= 0xF1 && c <= 0xF3) {
       return in(1, 0x80, 0xBF) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4
-                                                                          : 0;
+                                                                         : 0;
     }
     if (c == 0xF4) {
       return in(1, 0x80, 0x8F) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4
-                                                                          : 0;
+                                                                         : 0;
     }
     return 0;
   }
@@ -206,16 +212,18 @@ class Scanner {
             return Fail(i_, "invalid \\u escape: four hex digits expected");
           }
           if (unit >= 0xDC00 && unit <= 0xDFFF) {
-            return Fail(i_, "lone surrogate: a low surrogate escape without "
-                            "a high one before it");
+            return Fail(i_,
+                        "lone surrogate: a low surrogate escape without "
+                        "a high one before it");
           }
           if (unit >= 0xD800 && unit <= 0xDBFF) {
-            const bool pair = i_ + 7 < t_.size() && t_[i_ + 6] == '\\' &&
-                              t_[i_ + 7] == 'u';
+            const bool pair =
+                i_ + 7 < t_.size() && t_[i_ + 6] == '\\' && t_[i_ + 7] == 'u';
             const int low = pair ? Hex4(i_ + 8) : -1;
             if (low < 0xDC00 || low > 0xDFFF) {
-              return Fail(i_, "lone surrogate: a high surrogate escape not "
-                              "followed by a low one");
+              return Fail(i_,
+                          "lone surrogate: a high surrogate escape not "
+                          "followed by a low one");
             }
             i_ += 12;
             continue;
@@ -274,8 +282,10 @@ class Scanner {
         ++i_;
       }
       if (i_ >= t_.size() || !IsDigit(t_[i_])) {
-        return Fail(i_, "invalid number: expected a digit in the exponent, "
-                        "found " + Found(i_));
+        return Fail(i_,
+                    "invalid number: expected a digit in the exponent, "
+                    "found " +
+                        Found(i_));
       }
       while (i_ < t_.size() && IsDigit(t_[i_])) {
         exponent = std::min<int64_t>(exponent * 10 + (t_[i_] - '0'), 1 << 20);

@@ -230,8 +230,9 @@ void StateStore::RollbackBatch() {
 }
 
 Status StateStore::StoreApplied() {
-  return Stmt(cache_.get(), db_,
-              "INSERT OR REPLACE INTO meta(key, value) VALUES('applied_seq', ?)")
+  return Stmt(
+             cache_.get(), db_,
+             "INSERT OR REPLACE INTO meta(key, value) VALUES('applied_seq', ?)")
       .Bind(1, applied_)
       .Run("advance");
 }
@@ -521,7 +522,7 @@ Result<std::optional<PolicyInfo>> StateStore::ActivePolicy() {
   std::optional<PolicyInfo> active;
   const int rc = q.Step();
   if (rc == SQLITE_ROW) {
-    active = PolicyInfo{q.Int(0), q.Text(1), q.Text(2),
+    active = PolicyInfo{q.Int(0),  q.Text(1), q.Text(2),
                         q.Text(3), q.Text(4), q.Text(5)};
   } else if (rc != SQLITE_DONE) {
     return SqlError(db_, "query the active policy");

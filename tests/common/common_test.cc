@@ -80,9 +80,9 @@ TEST(Rfc3339, FormatAgreesWithLibcAtRandomInstants) {
     char frac[16];
     std::snprintf(frac, sizeof frac, "%09d", t.nanos);
     const int digits = i % 10;
-    const std::string want = std::string(date) +
-                             (digits > 0 ? "." + std::string(frac, digits) : "") +
-                             "Z";
+    const std::string want =
+        std::string(date) +
+        (digits > 0 ? "." + std::string(frac, digits) : "") + "Z";
     ASSERT_EQ(FormatRfc3339Utc(t, digits), want) << t.seconds << " " << t.nanos;
   }
 }

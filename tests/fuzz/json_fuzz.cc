@@ -10,8 +10,8 @@
 #include <string_view>
 
 #include "actledger/json.h"
-#include "json/syntax.h"
 #include "fuzz/fuzz_util.h"
+#include "json/syntax.h"
 
 using actledger::Result;
 using actledger::fuzz::Check;

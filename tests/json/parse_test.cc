@@ -51,8 +51,8 @@ std::string CanonicalOf(std::string_view text) {
                       << (r.ok() ? "" : r.status().ToString());
   // The locator of syntax errors agrees that it is JSON.
   const std::optional<SyntaxError> e = FindSyntaxError(text);
-  EXPECT_FALSE(e.has_value()) << ::testing::PrintToString(text) << ": "
-                              << (e ? e->what : "");
+  EXPECT_FALSE(e.has_value())
+      << ::testing::PrintToString(text) << ": " << (e ? e->what : "");
   return r.ok() ? Canonical(*r) : "<error>";
 }
 
@@ -459,7 +459,9 @@ TEST(JsonParse, SyntaxErrorsNameWhatAndWhere) {
       {"[\"\\ud800\"]", "lone surrogate: a high surrogate", "at column 3"},
       {"\"\\udc00\"", "lone surrogate: a low surrogate", "at column 2"},
       {"{\"a\":\"\xff\"}", "invalid UTF-8 in a string", "at column 7"},
-      {"\"a\x01" "b\"", "control character 0x01 in a string", "at column 3"},
+      {"\"a\x01"
+       "b\"",
+       "control character 0x01 in a string", "at column 3"},
       {std::string("[1,\0 2]", 7), "expected a value, found byte 0x00",
        "at column 4"},
       {" \n ", "no JSON value", "at line 2, column 2"},

@@ -445,8 +445,8 @@ TEST_F(ReportTest, IncidentCountsEachSystemsDistinctSubjects) {
     const std::string system = Str(v, "action.system");
     ++actions[system];
     if (Has(v, "subject.id")) {
-      const std::pair<std::string, std::string> subject{
-          Str(v, "subject.type"), Str(v, "subject.id")};
+      const std::pair<std::string, std::string> subject{Str(v, "subject.type"),
+                                                        Str(v, "subject.id")};
       subjects[system].insert(subject);
       seen_in[subject].insert(system);
     }
