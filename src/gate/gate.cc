@@ -372,12 +372,12 @@ Result<StagedWrite> Gate::StagePropose(const std::string& actor,
                                        ValidatedRecord proposal) {
   const UtcTime now = NowUtc();
   ACTLEDGER_ASSIGN_OR_RETURN(const policy::Policy* p, ActivePolicy());
-  ACTLEDGER_ASSIGN_OR_RETURN(std::optional<state::ActionState> existing,
-                             state_->Action(proposal.action_id));
-  if (existing.has_value() && existing->proposal_seq >= 0) {
+  ACTLEDGER_ASSIGN_OR_RETURN(std::optional<int64_t> proposed,
+                             state_->ProposalSeq(proposal.action_id));
+  if (proposed.has_value()) {
     return FailedPrecondition("action " + proposal.action_id +
                               " was already proposed (seq " +
-                              std::to_string(existing->proposal_seq) + ")");
+                              std::to_string(*proposed) + ")");
   }
   GateDecision d;
   Value gate = Value::MakeObject();

@@ -40,7 +40,15 @@ Status SqlError(sqlite3* db, const std::string& what) {
 }  // namespace
 
 struct StateStore::StmtCache {
-  std::unordered_map<std::string, sqlite3_stmt*> map;
+  // Looked up by the SQL text without copying it (a string per statement
+  // run, most of them longer than the small-string buffer).
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view sql) const {
+      return std::hash<std::string_view>()(sql);
+    }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, Hash, std::equal_to<>> map;
 };
 
 namespace {
@@ -56,7 +64,7 @@ class Stmt {
   }
   template <typename Cache>
   Stmt(Cache* cache, sqlite3* db, const char* sql) : db_(db), cached_(true) {
-    auto it = cache->map.find(sql);
+    auto it = cache->map.find(std::string_view(sql));
     if (it != cache->map.end()) {
       stmt_ = it->second;
       return;
@@ -328,13 +336,9 @@ Status StateStore::ApplyFacts(uint64_t seq, const RecordFacts& f) {
   const std::string& action_id = f.action_id;
   const int64_t s = static_cast<int64_t>(seq);
 
-  if (!action_id.empty() && (kind == "action" || kind == "proposal" ||
-                             kind == "approval" || kind == "outcome")) {
-    ACTLEDGER_RETURN_IF_ERROR(
-        Stmt(cache_.get(), db_,
-             "INSERT OR IGNORE INTO actions(action_id) VALUES(?)")
-            .Bind(1, action_id)
-            .Run("insert action"));
+  const bool lifecycle = kind == "action" || kind == "proposal" ||
+                         kind == "approval" || kind == "outcome";
+  if (!action_id.empty() && lifecycle) {
     ACTLEDGER_RETURN_IF_ERROR(
         Stmt(cache_.get(), db_,
              "INSERT OR IGNORE INTO timeline(action_id, seq) VALUES(?,?)")
@@ -342,49 +346,67 @@ Status StateStore::ApplyFacts(uint64_t seq, const RecordFacts& f) {
             .Bind(2, s)
             .Run("insert timeline"));
   }
-  if (kind == "proposal") {
+  // Each lifecycle record creates its action's row or updates it: one
+  // upsert (?1 is always the action id, ?2 the record's seq).
+  if (action_id.empty() || !lifecycle) {
+    // No action to merge into.
+  } else if (kind == "proposal") {
     Stmt u(cache_.get(), db_,
-           "UPDATE actions SET proposal_seq=?, proposed_by=?, action_type=?, "
-           "decision=?, tier=?, class=?, rule_id=?, policy_version=?, "
-           "reason=?, approver_roles=?, expires_at=? WHERE action_id=?");
-    u.Bind(1, s).Bind(2, f.recorded_by).Bind(3, f.action_type);
-    u.Bind(4, f.decision);
-    u.Bind(5, f.tier);
-    u.Bind(6, f.class_name);
-    u.Bind(7, f.rule_id);
-    u.Bind(8, f.policy_version);
-    u.Bind(9, f.reason);
-    u.Bind(10, f.approver_roles_json);
-    u.Bind(11, f.expires_at);
-    u.Bind(12, action_id);
-    ACTLEDGER_RETURN_IF_ERROR(u.Run("update proposal"));
+           "INSERT INTO actions(action_id, proposal_seq, proposed_by, "
+           "action_type, decision, tier, class, rule_id, policy_version, "
+           "reason, approver_roles, expires_at) "
+           "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
+           "ON CONFLICT(action_id) DO UPDATE SET "
+           "proposal_seq=?2, proposed_by=?3, action_type=?4, decision=?5, "
+           "tier=?6, class=?7, rule_id=?8, policy_version=?9, reason=?10, "
+           "approver_roles=?11, expires_at=?12");
+    u.Bind(1, action_id).Bind(2, s).Bind(3, f.recorded_by);
+    u.Bind(4, f.action_type);
+    u.Bind(5, f.decision);
+    u.Bind(6, f.tier);
+    u.Bind(7, f.class_name);
+    u.Bind(8, f.rule_id);
+    u.Bind(9, f.policy_version);
+    u.Bind(10, f.reason);
+    u.Bind(11, f.approver_roles_json);
+    u.Bind(12, f.expires_at);
+    ACTLEDGER_RETURN_IF_ERROR(u.Run("store proposal"));
   } else if (kind == "approval") {
+    // Only the first approval of an action counts.
     Stmt u(cache_.get(), db_,
-           "UPDATE actions SET approval_seq=?, approval_decision=?, "
-           "approver=?, decided_at=? WHERE action_id=? AND approval_seq IS "
-           "NULL");
-    u.Bind(1, s)
-        .Bind(2, f.approval_decision)
-        .Bind(3, f.approver)
-        .Bind(4, f.decided_at)
-        .Bind(5, action_id);
-    ACTLEDGER_RETURN_IF_ERROR(u.Run("update approval"));
+           "INSERT INTO actions(action_id, approval_seq, approval_decision, "
+           "approver, decided_at) VALUES(?1,?2,?3,?4,?5) "
+           "ON CONFLICT(action_id) DO UPDATE SET approval_seq=?2, "
+           "approval_decision=?3, approver=?4, decided_at=?5 "
+           "WHERE approval_seq IS NULL");
+    u.Bind(1, action_id)
+        .Bind(2, s)
+        .Bind(3, f.approval_decision)
+        .Bind(4, f.approver)
+        .Bind(5, f.decided_at);
+    ACTLEDGER_RETURN_IF_ERROR(u.Run("store approval"));
   } else if (kind == "outcome") {
     Stmt u(cache_.get(), db_,
-           "UPDATE actions SET outcome_seq=?, outcome_status=? WHERE "
-           "action_id=?");
-    u.Bind(1, s).Bind(2, f.outcome_status).Bind(3, action_id);
-    ACTLEDGER_RETURN_IF_ERROR(u.Run("update outcome"));
-  } else if (kind == "action") {
+           "INSERT INTO actions(action_id, outcome_seq, outcome_status) "
+           "VALUES(?1,?2,?3) ON CONFLICT(action_id) DO UPDATE SET "
+           "outcome_seq=?2, outcome_status=?3");
+    u.Bind(1, action_id).Bind(2, s).Bind(3, f.outcome_status);
+    ACTLEDGER_RETURN_IF_ERROR(u.Run("store outcome"));
+  } else {
+    // kind == "action": a record of an executed action keeps what its
+    // proposal or outcome said already.
     Stmt u(cache_.get(), db_,
-           "UPDATE actions SET action_seq=?, action_type=coalesce(action_type,"
-           " ?), outcome_status=coalesce(outcome_status, ?) WHERE action_id=?");
-    u.Bind(1, s)
-        .Bind(2, f.action_type)
-        .Bind(3, f.outcome_status)
-        .Bind(4, action_id);
-    ACTLEDGER_RETURN_IF_ERROR(u.Run("update action"));
-  } else if (kind == "key") {
+           "INSERT INTO actions(action_id, action_seq, action_type, "
+           "outcome_status) VALUES(?1,?2,?3,?4) ON CONFLICT(action_id) DO "
+           "UPDATE SET action_seq=?2, action_type=coalesce(action_type, ?3), "
+           "outcome_status=coalesce(outcome_status, ?4)");
+    u.Bind(1, action_id)
+        .Bind(2, s)
+        .Bind(3, f.action_type)
+        .Bind(4, f.outcome_status);
+    ACTLEDGER_RETURN_IF_ERROR(u.Run("store action"));
+  }
+  if (kind == "key") {
     const std::string& op = f.key_op;
     if (op == "role.grant") {
       ACTLEDGER_RETURN_IF_ERROR(
@@ -457,6 +479,19 @@ Result<std::optional<ActionState>> StateStore::Action(
   t.Bind(1, action_id);
   while (t.Step() == SQLITE_ROW) a.timeline.push_back(t.Int(0));
   return std::optional<ActionState>(std::move(a));
+}
+
+Result<std::optional<int64_t>> StateStore::ProposalSeq(
+    const std::string& action_id) {
+  Stmt q(cache_.get(), db_,
+         "SELECT proposal_seq FROM actions WHERE action_id=? AND proposal_seq "
+         "IS NOT NULL");
+  if (!q.ok()) return SqlError(db_, "query proposal");
+  q.Bind(1, action_id);
+  const int rc = q.Step();
+  if (rc == SQLITE_DONE) return std::optional<int64_t>();
+  if (rc != SQLITE_ROW) return SqlError(db_, "query proposal");
+  return std::optional<int64_t>(q.Int(0));
 }
 
 Result<std::vector<ActionState>> StateStore::Approvals(bool pending_only) {

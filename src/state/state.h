@@ -113,6 +113,8 @@ class StateStore {
   int64_t applied_seq() const { return applied_; }
 
   Result<std::optional<ActionState>> Action(const std::string& action_id);
+  // The seq of the action's proposal, if it was proposed.
+  Result<std::optional<int64_t>> ProposalSeq(const std::string& action_id);
   // Pending proposals (decision pending_approval, no approval yet), oldest
   // first; when `all`, every proposal that needed approval.
   Result<std::vector<ActionState>> Approvals(bool pending_only);

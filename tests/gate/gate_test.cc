@@ -769,6 +769,93 @@ TEST_F(GateTest, ActionViewMergesTheSevenFieldsWithTheHumanApproval) {
 // --- the state is derived
 // --------------------------------------------------------
 
+// The action view merges a lifecycle whatever order its records arrive in
+// (an outcome may be stored before its proposal), keeps the first approval
+// only, and lets a later `action` record fill in only what is missing.
+TEST_F(GateTest, StateMergesALifecycleInAnyOrder) {
+  ASSERT_TRUE(std::filesystem::create_directory(tmp_ + "/merge"));
+  Result<std::unique_ptr<state::StateStore>> opened =
+      state::StateStore::Open(tmp_ + "/merge");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  state::StateStore& st = **opened;
+  auto facts = [](const std::string& kind, const std::string& action_id) {
+    state::RecordFacts f;
+    f.kind = kind;
+    f.action_id = action_id;
+    f.recorded_by = "local:" + kind;
+    return f;
+  };
+  state::RecordFacts outcome = facts("outcome", "a1");
+  outcome.outcome_status = "succeeded";
+  state::RecordFacts proposal = facts("proposal", "a1");
+  proposal.action_type = "payment.refund";
+  proposal.has_gate = true;
+  proposal.decision = "pending_approval";
+  proposal.tier = "human_approval";
+  proposal.rule_id = "r-1";
+  proposal.approver_roles_json = R"(["finance"])";
+  proposal.expires_at = "2026-11-30T00:00:00Z";
+  state::RecordFacts first = facts("approval", "a1");
+  first.approval_decision = "approve";
+  first.approver = "local:carol";
+  first.decided_at = "2026-11-29T10:00:00Z";
+  state::RecordFacts second = facts("approval", "a1");
+  second.approval_decision = "reject";
+  second.approver = "local:dave";
+  second.decided_at = "2026-11-29T11:00:00Z";
+  state::RecordFacts executed = facts("action", "a1");
+  executed.action_type = "payment.other";
+  executed.outcome_status = "failed";
+  state::RecordFacts lone = facts("action", "a2");
+  lone.action_type = "email.send";
+  lone.outcome_status = "failed";
+  state::RecordFacts approval_first = facts("approval", "a3");
+  approval_first.approval_decision = "reject";
+  approval_first.approver = "local:erin";
+
+  const std::vector<state::RecordFacts> order = {
+      outcome, proposal, first, second, executed, lone, approval_first};
+  for (size_t i = 0; i < order.size(); ++i) {
+    ASSERT_TRUE(st.ApplyFacts(i, order[i]).ok()) << i;
+  }
+
+  Result<std::optional<state::ActionState>> a1 = st.Action("a1");
+  ASSERT_TRUE(a1.ok() && a1->has_value());
+  const state::ActionState& v = **a1;
+  EXPECT_EQ(v.outcome_seq, 0);
+  EXPECT_EQ(v.outcome_status, "succeeded");  // not the action record's
+  EXPECT_EQ(v.proposal_seq, 1);
+  EXPECT_EQ(v.proposed_by, "local:proposal");
+  EXPECT_EQ(v.action_type, "payment.refund");  // not the action record's
+  EXPECT_EQ(v.decision, "pending_approval");
+  EXPECT_EQ(v.rule_id, "r-1");
+  EXPECT_EQ(v.approver_roles, std::vector<std::string>{"finance"});
+  EXPECT_EQ(v.expires_at, "2026-11-30T00:00:00Z");
+  EXPECT_EQ(v.approval_seq, 2);  // the first approval, not the second
+  EXPECT_EQ(v.approval_decision, "approve");
+  EXPECT_EQ(v.approver, "local:carol");
+  EXPECT_EQ(v.decided_at, "2026-11-29T10:00:00Z");
+  EXPECT_EQ(v.action_seq, 4);
+  EXPECT_EQ(v.timeline, (std::vector<int64_t>{0, 1, 2, 3, 4}));
+
+  Result<std::optional<state::ActionState>> a2 = st.Action("a2");
+  ASSERT_TRUE(a2.ok() && a2->has_value());
+  EXPECT_EQ((*a2)->action_seq, 5);
+  EXPECT_EQ((*a2)->action_type, "email.send");
+  EXPECT_EQ((*a2)->outcome_status, "failed");
+  EXPECT_EQ((*a2)->proposal_seq, -1);
+  Result<std::optional<state::ActionState>> a3 = st.Action("a3");
+  ASSERT_TRUE(a3.ok() && a3->has_value());
+  EXPECT_EQ((*a3)->approval_seq, 6);
+  EXPECT_EQ((*a3)->approver, "local:erin");
+
+  // Only a proposal makes an action "proposed".
+  EXPECT_EQ(*st.ProposalSeq("a1"), std::optional<int64_t>(1));
+  EXPECT_EQ(*st.ProposalSeq("a2"), std::nullopt);
+  EXPECT_EQ(*st.ProposalSeq("a3"), std::nullopt);
+  EXPECT_EQ(*st.ProposalSeq("nope"), std::nullopt);
+}
+
 TEST_F(GateTest, DeletedStateIsRebuiltFromTheLogWithTheSameAnswers) {
   ASSERT_NO_FATAL_FAILURE(SetUpRoles());
   ASSERT_NO_FATAL_FAILURE(ActivateExample());
