@@ -48,7 +48,7 @@ CREATE INDEX IF NOT EXISTS records_model ON records(model_name, model_version);
 CREATE INDEX IF NOT EXISTS records_rule_id ON records(rule_id);
 CREATE INDEX IF NOT EXISTS records_approver ON records(approver);
 CREATE TABLE IF NOT EXISTS actions(
-  action_id TEXT PRIMARY KEY,
+  action_id TEXT NOT NULL PRIMARY KEY,
   first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
   records INTEGER NOT NULL,
   first_recorded_at_us INTEGER NOT NULL, last_recorded_at_us INTEGER NOT NULL,
@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS actions(
   gate_expires_at_us INTEGER, rule_id TEXT, rule_version TEXT,
   approval_mode TEXT, approval_decision TEXT, approver TEXT,
   approver_role TEXT, decided_at_us INTEGER, outcome_status TEXT,
-  outcome_at_us INTEGER, violation TEXT) WITHOUT ROWID;
+  outcome_at_us INTEGER, violation TEXT);
 CREATE INDEX IF NOT EXISTS actions_first_recorded_at
   ON actions(first_recorded_at_us);
 CREATE INDEX IF NOT EXISTS actions_type_model
@@ -70,7 +70,7 @@ CREATE INDEX IF NOT EXISTS actions_type_model
 CREATE INDEX IF NOT EXISTS actions_subject ON actions(subject_type, subject_id);
 CREATE INDEX IF NOT EXISTS actions_rule_id ON actions(rule_id);
 CREATE INDEX IF NOT EXISTS actions_job_id ON actions(job_id);
-INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', 1);
+INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', 2);
 INSERT OR IGNORE INTO meta(key, value) VALUES('applied_seq', -1);
 )sql";
 

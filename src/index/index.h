@@ -36,7 +36,7 @@ struct sqlite3;
 
 namespace actledger::index {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr char kIndexFile[] = "index.db";
 
 // What a plaintext subject id is stored and looked up as. A record whose
