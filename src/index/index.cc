@@ -872,8 +872,9 @@ Status Index::CatchUp(const Ledger& ledger, const Progress& progress) {
   });
 
   // A transaction spans several batches in a bulk catch-up: each commit
-  // writes every page it dirtied to the WAL again, and the `actions` rows,
-  // keyed by random ids, dirty most of their pages in every transaction.
+  // writes every page it dirtied to the WAL again, and the unique index on
+  // `actions`.action_id, keyed by random ids, has most of its pages dirtied
+  // in every transaction.
   const uint64_t txn_records = bulk ? kBulkTxnRecords : 1;
   Status result = Status::Ok();
   uint64_t done = 0;
