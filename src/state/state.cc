@@ -345,66 +345,64 @@ Status StateStore::ApplyFacts(uint64_t seq, const RecordFacts& f) {
             .Bind(1, action_id)
             .Bind(2, s)
             .Run("insert timeline"));
-  }
-  // Each lifecycle record creates its action's row or updates it: one
-  // upsert (?1 is always the action id, ?2 the record's seq).
-  if (action_id.empty() || !lifecycle) {
-    // No action to merge into.
-  } else if (kind == "proposal") {
-    Stmt u(cache_.get(), db_,
-           "INSERT INTO actions(action_id, proposal_seq, proposed_by, "
-           "action_type, decision, tier, class, rule_id, policy_version, "
-           "reason, approver_roles, expires_at) "
-           "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
-           "ON CONFLICT(action_id) DO UPDATE SET "
-           "proposal_seq=?2, proposed_by=?3, action_type=?4, decision=?5, "
-           "tier=?6, class=?7, rule_id=?8, policy_version=?9, reason=?10, "
-           "approver_roles=?11, expires_at=?12");
-    u.Bind(1, action_id).Bind(2, s).Bind(3, f.recorded_by);
-    u.Bind(4, f.action_type);
-    u.Bind(5, f.decision);
-    u.Bind(6, f.tier);
-    u.Bind(7, f.class_name);
-    u.Bind(8, f.rule_id);
-    u.Bind(9, f.policy_version);
-    u.Bind(10, f.reason);
-    u.Bind(11, f.approver_roles_json);
-    u.Bind(12, f.expires_at);
-    ACTLEDGER_RETURN_IF_ERROR(u.Run("store proposal"));
-  } else if (kind == "approval") {
-    // Only the first approval of an action counts.
-    Stmt u(cache_.get(), db_,
-           "INSERT INTO actions(action_id, approval_seq, approval_decision, "
-           "approver, decided_at) VALUES(?1,?2,?3,?4,?5) "
-           "ON CONFLICT(action_id) DO UPDATE SET approval_seq=?2, "
-           "approval_decision=?3, approver=?4, decided_at=?5 "
-           "WHERE approval_seq IS NULL");
-    u.Bind(1, action_id)
-        .Bind(2, s)
-        .Bind(3, f.approval_decision)
-        .Bind(4, f.approver)
-        .Bind(5, f.decided_at);
-    ACTLEDGER_RETURN_IF_ERROR(u.Run("store approval"));
-  } else if (kind == "outcome") {
-    Stmt u(cache_.get(), db_,
-           "INSERT INTO actions(action_id, outcome_seq, outcome_status) "
-           "VALUES(?1,?2,?3) ON CONFLICT(action_id) DO UPDATE SET "
-           "outcome_seq=?2, outcome_status=?3");
-    u.Bind(1, action_id).Bind(2, s).Bind(3, f.outcome_status);
-    ACTLEDGER_RETURN_IF_ERROR(u.Run("store outcome"));
-  } else {
-    // kind == "action": a record of an executed action keeps what its
-    // proposal or outcome said already.
-    Stmt u(cache_.get(), db_,
-           "INSERT INTO actions(action_id, action_seq, action_type, "
-           "outcome_status) VALUES(?1,?2,?3,?4) ON CONFLICT(action_id) DO "
-           "UPDATE SET action_seq=?2, action_type=coalesce(action_type, ?3), "
-           "outcome_status=coalesce(outcome_status, ?4)");
-    u.Bind(1, action_id)
-        .Bind(2, s)
-        .Bind(3, f.action_type)
-        .Bind(4, f.outcome_status);
-    ACTLEDGER_RETURN_IF_ERROR(u.Run("store action"));
+    // Each lifecycle record creates its action's row or updates it: one
+    // upsert (?1 is always the action id, ?2 the record's seq).
+    if (kind == "proposal") {
+      Stmt u(cache_.get(), db_,
+             "INSERT INTO actions(action_id, proposal_seq, proposed_by, "
+             "action_type, decision, tier, class, rule_id, policy_version, "
+             "reason, approver_roles, expires_at) "
+             "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
+             "ON CONFLICT(action_id) DO UPDATE SET "
+             "proposal_seq=?2, proposed_by=?3, action_type=?4, decision=?5, "
+             "tier=?6, class=?7, rule_id=?8, policy_version=?9, reason=?10, "
+             "approver_roles=?11, expires_at=?12");
+      u.Bind(1, action_id).Bind(2, s).Bind(3, f.recorded_by);
+      u.Bind(4, f.action_type);
+      u.Bind(5, f.decision);
+      u.Bind(6, f.tier);
+      u.Bind(7, f.class_name);
+      u.Bind(8, f.rule_id);
+      u.Bind(9, f.policy_version);
+      u.Bind(10, f.reason);
+      u.Bind(11, f.approver_roles_json);
+      u.Bind(12, f.expires_at);
+      ACTLEDGER_RETURN_IF_ERROR(u.Run("store proposal"));
+    } else if (kind == "approval") {
+      // Only the first approval of an action counts.
+      Stmt u(cache_.get(), db_,
+             "INSERT INTO actions(action_id, approval_seq, approval_decision, "
+             "approver, decided_at) VALUES(?1,?2,?3,?4,?5) "
+             "ON CONFLICT(action_id) DO UPDATE SET approval_seq=?2, "
+             "approval_decision=?3, approver=?4, decided_at=?5 "
+             "WHERE approval_seq IS NULL");
+      u.Bind(1, action_id)
+          .Bind(2, s)
+          .Bind(3, f.approval_decision)
+          .Bind(4, f.approver)
+          .Bind(5, f.decided_at);
+      ACTLEDGER_RETURN_IF_ERROR(u.Run("store approval"));
+    } else if (kind == "outcome") {
+      Stmt u(cache_.get(), db_,
+             "INSERT INTO actions(action_id, outcome_seq, outcome_status) "
+             "VALUES(?1,?2,?3) ON CONFLICT(action_id) DO UPDATE SET "
+             "outcome_seq=?2, outcome_status=?3");
+      u.Bind(1, action_id).Bind(2, s).Bind(3, f.outcome_status);
+      ACTLEDGER_RETURN_IF_ERROR(u.Run("store outcome"));
+    } else {
+      // kind == "action": a record of an executed action keeps what its
+      // proposal or outcome said already.
+      Stmt u(cache_.get(), db_,
+             "INSERT INTO actions(action_id, action_seq, action_type, "
+             "outcome_status) VALUES(?1,?2,?3,?4) ON CONFLICT(action_id) DO "
+             "UPDATE SET action_seq=?2, action_type=coalesce(action_type, ?3), "
+             "outcome_status=coalesce(outcome_status, ?4)");
+      u.Bind(1, action_id)
+          .Bind(2, s)
+          .Bind(3, f.action_type)
+          .Bind(4, f.outcome_status);
+      ACTLEDGER_RETURN_IF_ERROR(u.Run("store action"));
+    }
   }
   if (kind == "key") {
     const std::string& op = f.key_op;
