@@ -2,7 +2,7 @@
 // latency by subject, action id and job id, with a baseline measured in
 // the same run over the same ledger:
 //
-//   read+parse  Ledger::Get and the index's leaf parser over every record,
+//   read+parse  Ledger::ForEach and the index's leaf parser over every record,
 //               no SQLite: the floor any catch-up has to pay
 //   per-row     a catch-up from empty that keeps the secondary indexes
 //               while inserting (what a catch-up of a few records does)
@@ -163,14 +163,13 @@ int main(int argc, char** argv) {
   {
     index::RowExtractor extractor;
     index::Row row;
-    for (uint64_t s = 0; s < n; ++s) {
-      Result<std::string> leaf = (*ledger)->Get(s);
-      if (!leaf.ok()) Die("get", leaf.status());
-      bytes += leaf->size();
-      if (Status st = extractor.Extract(*leaf, s, &row); !st.ok()) {
-        Die("parse", st);
-      }
-    }
+    std::string leaf;
+    Status st = (*ledger)->ForEach(0, n, [&](uint64_t s, std::string_view v) {
+      bytes += v.size();
+      leaf.assign(v);
+      return extractor.Extract(leaf, s, &row);
+    });
+    if (!st.ok()) Die("read and parse", st);
   }
   const double parse_s = Seconds(Clock::now() - start);
   const double parse_cpu = CpuSeconds() - cpu0;

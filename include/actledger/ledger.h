@@ -174,6 +174,13 @@ class Ledger {
 
   // The exact stored bytes of record `seq`. kNotFound beyond size().
   Result<std::string> Get(uint64_t seq) const;
+  // Calls fn(seq, leaf) for records first..end-1 in order, each with its
+  // exact stored bytes (as Get returns them; the view lives for the call).
+  // Reads segments sequentially, one open per segment instead of one per
+  // record: the way to read a range. Stops at fn's first error and returns
+  // it. Errors: kNotFound when end > size(); Get's.
+  using LeafFn = std::function<Status(uint64_t seq, std::string_view leaf)>;
+  Status ForEach(uint64_t first, uint64_t end, const LeafFn& fn) const;
   Result<merkle::Hash> LeafHash(uint64_t seq) const;
   Result<merkle::Hash> Root(uint64_t tree_size) const;
   Result<InclusionProofResult> ProveInclusion(uint64_t seq,
@@ -205,6 +212,9 @@ class Ledger {
   Ledger() = default;
   Status Recover();
   Status RebuildDerived(uint64_t from_size);
+  // The segment offset just past record seq-1's frame: where record `seq`
+  // starts when both share a segment (kSegmentHeaderSize for seq 0).
+  Result<uint64_t> OffsetAfterPrevious(uint64_t seq) const;
   Status RepairDerived();
   struct Group;
   class LogThread;

@@ -10,8 +10,10 @@
 #include <deque>
 #include <iterator>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "index/row.h"
 #include "policy/decimal.h"
@@ -848,26 +850,25 @@ Status Index::CatchUp(const Ledger& ledger, const Progress& progress) {
   BatchQueue queue(4);
   std::thread producer([&] {
     RowExtractor extractor;
-    for (uint64_t seq = start; seq < end && !queue.cancelled();) {
-      Batch b;
-      const uint64_t stop = std::min<uint64_t>(end, seq + kBatchRecords);
-      b.rows.resize(stop - seq);
-      for (size_t i = 0; seq < stop; ++seq, ++i) {
-        Result<std::string> leaf = ledger.Get(seq);
-        if (leaf.ok()) {
-          b.status = extractor.Extract(*leaf, seq, &b.rows[i]);
-        } else {
-          b.status = leaf.status();
-        }
-        if (!b.status.ok()) {
-          b.rows.resize(i);
-          break;
-        }
-      }
-      const bool failed = !b.status.ok();
-      queue.Push(std::move(b));
-      if (failed) break;
-    }
+    std::string leaf;  // Extract pads its capacity: reused across records
+    Batch b;
+    Status st = ledger.ForEach(
+        start, end, [&](uint64_t seq, std::string_view bytes) -> Status {
+          if (b.rows.empty()) {
+            if (queue.cancelled()) return Internal("catch-up cancelled");
+            b.rows.reserve(kBatchRecords);
+          }
+          leaf.assign(bytes);
+          Status parsed = extractor.Extract(leaf, seq, &b.rows.emplace_back());
+          if (!parsed.ok()) {
+            b.rows.pop_back();
+            return parsed;
+          }
+          if (b.rows.size() == kBatchRecords) queue.Push(std::exchange(b, {}));
+          return Status::Ok();
+        });
+    b.status = std::move(st);
+    if (!b.rows.empty() || !b.status.ok()) queue.Push(std::move(b));
     queue.Close();
   });
 

@@ -378,6 +378,15 @@ Status Ledger::Recover() {
   return Status::Ok();
 }
 
+Result<uint64_t> Ledger::OffsetAfterPrevious(uint64_t seq) const {
+  if (seq == 0) return storage::kSegmentHeaderSize;
+  std::string buf;
+  ACTLEDGER_RETURN_IF_ERROR(positions_->Read(seq - 1, &buf));
+  const uint64_t prev = ReadU64Le(buf);
+  ACTLEDGER_ASSIGN_OR_RETURN(std::string payload, log_->Read(seq - 1, prev));
+  return prev + storage::kFrameHeaderSize + payload.size();
+}
+
 Status Ledger::RebuildDerived(uint64_t from) {
   const LedgerPaths paths(dir_);
   ACTLEDGER_RETURN_IF_ERROR(positions_->TruncateTo(from));
@@ -385,14 +394,7 @@ Status Ledger::RebuildDerived(uint64_t from) {
   ACTLEDGER_ASSIGN_OR_RETURN(range_, tree_->LoadRange(from));
 
   // Where record `from` starts: just after record from-1's frame.
-  uint64_t offset = storage::kSegmentHeaderSize;
-  if (from > 0) {
-    std::string buf;
-    ACTLEDGER_RETURN_IF_ERROR(positions_->Read(from - 1, &buf));
-    uint64_t prev = ReadU64Le(buf);
-    ACTLEDGER_ASSIGN_OR_RETURN(std::string payload, log_->Read(from - 1, prev));
-    offset = prev + storage::kFrameHeaderSize + payload.size();
-  }
+  ACTLEDGER_ASSIGN_OR_RETURN(const uint64_t offset, OffsetAfterPrevious(from));
   std::string pos_buf;
   uint64_t count = 0;
   auto flush = [&]() -> Status {
@@ -925,6 +927,43 @@ Result<std::string> Ledger::Get(uint64_t seq) const {
   }
   return DataLoss("record " + std::to_string(seq) +
                   " not found in its segment");
+}
+
+Status Ledger::ForEach(uint64_t first, uint64_t end, const LeafFn& fn) const {
+  if (end > size()) {
+    return NotFound("no record " + std::to_string(end - 1) +
+                    ": the ledger has " + std::to_string(size()) + " records");
+  }
+  uint64_t next = first;
+  if (first < end) {
+    // One sequential scan of the segments from `first`. Whatever it cannot
+    // read (the offsets not yet repaired after a full disk, or a segment a
+    // purge has just rewritten) is read below one record at a time, as Get
+    // reads it.
+    Result<uint64_t> offset = OffsetAfterPrevious(first);
+    Status fn_status;
+    bool reached_end = false;
+    if (offset.ok()) {
+      (void)log_->Scan(first, *offset,
+                       [&](uint64_t seq, uint64_t, std::string_view leaf) {
+                         if (seq >= end) {
+                           reached_end = true;
+                           return Internal("end of range");  // stops Scan
+                         }
+                         fn_status = fn(seq, leaf);
+                         if (!fn_status.ok()) return fn_status;
+                         next = seq + 1;
+                         return Status::Ok();
+                       });
+    }
+    if (!fn_status.ok()) return fn_status;
+    if (reached_end) return Status::Ok();
+  }
+  for (; next < end; ++next) {
+    ACTLEDGER_ASSIGN_OR_RETURN(std::string leaf, Get(next));
+    ACTLEDGER_RETURN_IF_ERROR(fn(next, leaf));
+  }
+  return Status::Ok();
 }
 
 Result<uint64_t> Ledger::PurgeRecords(const std::vector<uint64_t>& seqs,

@@ -260,17 +260,19 @@ Status StateStore::CatchUp(const Ledger& ledger) {
     }
   }
   ACTLEDGER_RETURN_IF_ERROR(BeginBatch());
-  for (uint64_t seq = static_cast<uint64_t>(applied_ + 1); seq < size; ++seq) {
-    Result<std::string> bytes = ledger.Get(seq);
-    Status st = bytes.ok() ? Apply(seq, *bytes) : bytes.status();
-    if (!st.ok()) {
-      RollbackBatch();
-      return st;
-    }
-    if ((seq + 1) % 10000 == 0) {
-      ACTLEDGER_RETURN_IF_ERROR(CommitBatch());
-      ACTLEDGER_RETURN_IF_ERROR(BeginBatch());
-    }
+  Status st =
+      ledger.ForEach(static_cast<uint64_t>(applied_ + 1), size,
+                     [this](uint64_t seq, std::string_view bytes) -> Status {
+                       ACTLEDGER_RETURN_IF_ERROR(Apply(seq, bytes));
+                       if ((seq + 1) % 10000 == 0) {
+                         ACTLEDGER_RETURN_IF_ERROR(CommitBatch());
+                         ACTLEDGER_RETURN_IF_ERROR(BeginBatch());
+                       }
+                       return Status::Ok();
+                     });
+  if (!st.ok()) {
+    RollbackBatch();
+    return st;
   }
   return CommitBatch();
 }

@@ -20,6 +20,8 @@ using ::actledger::testing::MustInit;
 using ::actledger::testing::MustOpen;
 using ::actledger::testing::MustVerify;
 using ::actledger::testing::ParseNote;
+using ::actledger::testing::SegmentFiles;
+using ::actledger::testing::SegmentOptions;
 using ::actledger::testing::SmallRequest;
 using ::actledger::testing::TempDir;
 using ::testing::HasSubstr;
@@ -175,6 +177,71 @@ TEST(LedgerGet, BeyondSizeIsNotFound) {
   EXPECT_EQ(ledger->Get(~uint64_t{0}).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(ledger->LeafHash(3).status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(ledger->Get(2).ok());
+}
+
+// ForEach over a range is Get on each of its records, in order: across
+// segment boundaries, from a segment's first record, and stopping at `end`
+// although the log goes on.
+TEST(LedgerForEach, EveryRangeGivesGetsBytesInOrder) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("data");
+  MustInit(dir);
+  // About three records per segment; the batches of 1, 2 and 4 records
+  // make some segments hold a single record.
+  auto ledger = MustOpen(dir, SegmentOptions(600));
+  ASSERT_NE(ledger, nullptr);
+  for (int batch : {1, 2, 4, 1, 1, 3}) {
+    AppendSmall(*ledger, batch, "b" + std::to_string(ledger->size()) + "-",
+                batch, 60);
+  }
+  const uint64_t n = ledger->size();
+  ASSERT_EQ(n, 12u);
+  ASSERT_GE(SegmentFiles(dir).size(), 4u);
+  std::vector<std::string> leaves;
+  for (uint64_t s = 0; s < n; ++s) {
+    Result<std::string> leaf = ledger->Get(s);
+    ASSERT_TRUE(leaf.ok()) << leaf.status().ToString();
+    leaves.push_back(*leaf);
+  }
+  for (uint64_t first = 0; first <= n; ++first) {
+    for (uint64_t end = first; end <= n; ++end) {
+      std::vector<uint64_t> seqs;
+      Status st =
+          ledger->ForEach(first, end, [&](uint64_t seq, std::string_view leaf) {
+            EXPECT_EQ(leaf, leaves[seq]) << seq;
+            seqs.push_back(seq);
+            return Status::Ok();
+          });
+      ASSERT_TRUE(st.ok()) << st.ToString();
+      std::vector<uint64_t> want;
+      for (uint64_t s = first; s < end; ++s) want.push_back(s);
+      EXPECT_EQ(seqs, want) << "range " << first << ".." << end;
+    }
+  }
+}
+
+TEST(LedgerForEach, StopsAtTheCallbacksErrorAndRefusesRangesBeyondSize) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("data");
+  MustInit(dir);
+  auto ledger = MustOpen(dir);
+  ASSERT_NE(ledger, nullptr);
+  AppendSmall(*ledger, 5);
+  int calls = 0;
+  Status st = ledger->ForEach(0, 5, [&](uint64_t seq, std::string_view) {
+    ++calls;
+    return seq == 2 ? InvalidArgument("stop here", "f") : Status::Ok();
+  });
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), "stop here");
+  calls = 0;
+  st = ledger->ForEach(3, 6, [&](uint64_t, std::string_view) {
+    ++calls;
+    return Status::Ok();
+  });
+  EXPECT_EQ(st.code(), StatusCode::kNotFound) << st.ToString();
+  EXPECT_EQ(calls, 0);
 }
 
 TEST(LedgerOpen, ReopenKeepsRecordsAndCheckpoint) {
