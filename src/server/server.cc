@@ -484,6 +484,10 @@ Status RunServer(
                              Ledger::Open(options.data_dir, lo));
   ACTLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<gate::Gate> gate,
                              gate::Gate::Open(ledger.get()));
+  // Requests commit to state.db holding the gate's lock: checkpoints go to
+  // a thread of their own.
+  ACTLEDGER_RETURN_IF_ERROR(
+      gate->state().StartBackgroundCheckpoints(std::chrono::milliseconds(200)));
   AccessLog log;
   ACTLEDGER_RETURN_IF_ERROR(log.Open(options.access_log));
 

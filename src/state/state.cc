@@ -3,6 +3,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 namespace actledger::state {
@@ -195,7 +198,62 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir) {
 StateStore::StateStore(sqlite3* db)
     : db_(db), cache_(std::make_unique<StmtCache>()) {}
 
+struct StateStore::Checkpointer {
+  sqlite3* db = nullptr;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  std::thread thread;
+
+  ~Checkpointer() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stop = true;
+    }
+    cv.notify_all();
+    if (thread.joinable()) thread.join();
+    sqlite3_close(db);
+  }
+};
+
+Status StateStore::StartBackgroundCheckpoints(
+    std::chrono::milliseconds period) {
+  if (checkpointer_ != nullptr) return Status::Ok();
+  auto c = std::make_unique<Checkpointer>();
+  const char* path = sqlite3_db_filename(db_, "main");
+  if (path == nullptr ||
+      sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    return IoError(std::string("state.db: cannot open a checkpoint "
+                               "connection: ") +
+                   (c->db != nullptr ? sqlite3_errmsg(c->db) : "no file"));
+  }
+  // A connection checkpoints only once it has opened the WAL: reading the
+  // journal mode does that.
+  if (sqlite3_exec(c->db, "PRAGMA journal_mode", nullptr, nullptr, nullptr) !=
+      SQLITE_OK) {
+    return IoError(std::string("state.db: checkpoint connection: ") +
+                   sqlite3_errmsg(c->db));
+  }
+  ACTLEDGER_RETURN_IF_ERROR(Exec("PRAGMA wal_autocheckpoint=16384"));
+  Checkpointer* raw = c.get();
+  raw->thread = std::thread([raw, period] {
+    std::unique_lock<std::mutex> lock(raw->mu);
+    while (!raw->cv.wait_for(lock, period, [raw] { return raw->stop; })) {
+      lock.unlock();
+      // SQLITE_BUSY (another checkpoint running) and errors alike leave
+      // the work to the next round, or to the inline checkpoint.
+      (void)sqlite3_wal_checkpoint_v2(
+          raw->db, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+  });
+  checkpointer_ = std::move(c);
+  return Status::Ok();
+}
+
 StateStore::~StateStore() {
+  checkpointer_.reset();  // its connection closes before this one
   for (auto& [sql, stmt] : cache_->map) sqlite3_finalize(stmt);
   sqlite3_close(db_);
 }

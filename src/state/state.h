@@ -10,6 +10,7 @@
 #ifndef ACTLEDGER_STATE_STATE_H_
 #define ACTLEDGER_STATE_STATE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -112,6 +113,17 @@ class StateStore {
   void RollbackBatch();
   int64_t applied_seq() const { return applied_; }
 
+  // For a long-running writer (the server): moves WAL checkpoints off the
+  // committing thread. A thread with its own connection copies the WAL
+  // back into state.db every `period` (SQLite's passive checkpoint, which
+  // waits for no reader or writer), so a commit only appends to the WAL,
+  // instead of also copying and syncing the database every thousand pages
+  // while the caller holds its locks. Commits still checkpoint inline once
+  // the WAL passes 16,384 pages (64 MiB), should the thread fall behind.
+  // Stopped by the destructor. Errors: kIoError when the connection cannot
+  // be opened.
+  Status StartBackgroundCheckpoints(std::chrono::milliseconds period);
+
   Result<std::optional<ActionState>> Action(const std::string& action_id);
   // The seq of the action's proposal, if it was proposed.
   Result<std::optional<int64_t>> ProposalSeq(const std::string& action_id);
@@ -146,6 +158,8 @@ class StateStore {
   // the gate asks for it on every proposal. Forgotten whenever that table
   // may have changed (a policy applied, the state rebuilt, a rollback).
   std::optional<std::optional<PolicyInfo>> active_policy_;
+  struct Checkpointer;
+  std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 }  // namespace actledger::state

@@ -856,6 +856,56 @@ TEST_F(GateTest, StateMergesALifecycleInAnyOrder) {
   EXPECT_EQ(*st.ProposalSeq("nope"), std::nullopt);
 }
 
+// The server's state.db: commits only append to the WAL, and a thread of
+// the store copies it back into the database file meanwhile. Without that
+// thread, nothing reaches the file until the WAL holds 1,000 pages.
+TEST_F(GateTest, BackgroundCheckpointsCopyCommittedStateIntoTheFile) {
+  for (const bool background : {true, false}) {
+    SCOPED_TRACE(background ? "background checkpoints" : "inline only");
+    const std::string dir = tmp_ + (background ? "/bg" : "/inline");
+    ASSERT_TRUE(std::filesystem::create_directory(dir));
+    Result<std::unique_ptr<state::StateStore>> opened =
+        state::StateStore::Open(dir);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    state::StateStore& st = **opened;
+    if (background) {
+      ASSERT_TRUE(
+          st.StartBackgroundCheckpoints(std::chrono::milliseconds(10)).ok());
+    }
+    const std::string file = dir + "/state.db";
+    const uintmax_t initial = std::filesystem::file_size(file);
+    for (int batch = 0; batch < 10; ++batch) {
+      ASSERT_TRUE(st.BeginBatch().ok());
+      for (int i = 0; i < 30; ++i) {
+        const int seq = batch * 30 + i;
+        state::RecordFacts f;
+        f.kind = "action";
+        f.action_id = "act-" + std::to_string(seq);
+        f.recorded_by = "local:writer";
+        f.action_type = "payment.refund";
+        ASSERT_TRUE(st.ApplyFacts(seq, f).ok()) << seq;
+      }
+      ASSERT_TRUE(st.CommitBatch().ok());
+    }
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (background && std::filesystem::file_size(file) == initial &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (background) {
+      EXPECT_GT(std::filesystem::file_size(file), initial);
+    } else {
+      EXPECT_EQ(std::filesystem::file_size(file), initial);
+    }
+    // Reads and writes go on while the thread runs.
+    EXPECT_EQ(st.applied_seq(), 299);
+    Result<std::optional<state::ActionState>> a = st.Action("act-123");
+    ASSERT_TRUE(a.ok() && a->has_value());
+    EXPECT_EQ((*a)->action_seq, 123);
+  }
+}
+
 TEST_F(GateTest, DeletedStateIsRebuiltFromTheLogWithTheSameAnswers) {
   ASSERT_NO_FATAL_FAILURE(SetUpRoles());
   ASSERT_NO_FATAL_FAILURE(ActivateExample());
