@@ -426,125 +426,51 @@ std::string PrefixUpperBound(std::string prefix) {
   return prefix;
 }
 
-// A WHERE clause with its bound values (text or integer), built from
-// constant SQL fragments only: values are always parameters.
-struct Where {
-  std::string sql;
-  std::vector<Cell> args;
-
-  void And(const std::string& clause) {
-    sql += sql.empty() ? " WHERE " : " AND ";
-    sql += clause;
-  }
-  void Arg(const std::string& s) {
-    Cell c;
-    c.type = Cell::Type::kText;
-    c.s = s;
-    args.push_back(std::move(c));
-  }
-  void Arg(int64_t i) {
-    Cell c;
-    c.type = Cell::Type::kInt;
-    c.i = i;
-    args.push_back(std::move(c));
-  }
-  void Eq(const char* column, const std::optional<std::string>& v) {
-    if (!v.has_value()) return;
-    And(std::string(column) + " = ?");
-    Arg(*v);
-  }
-};
-
 // One side of an amount range: exact on the integer micros where the
 // stored value has them, exact on the decimal text where it does not.
-void AmountBound(Where* w, const std::string& bound, bool is_min) {
+void AmountBound(SqlWhere* w, std::string_view alias, const std::string& bound,
+                 bool is_min) {
   const char* op = is_min ? ">=" : "<=";
+  const std::string a(alias);
   std::optional<int64_t> micros =
       DecimalToMicros(bound, is_min ? Rounding::kCeil : Rounding::kFloor);
   std::string clause = "(";
   if (micros.has_value()) {
-    clause += std::string("amount_micros ") + op + " ? OR ";
-    w->Arg(*micros);
+    clause += a + "amount_micros " + op + " ? OR ";
+    w->AddArg(*micros);
   }
-  clause += std::string("(") +
-            (micros.has_value() ? "amount_micros IS NULL AND " : "") +
-            "amount_value IS NOT NULL AND actledger_dec_cmp(amount_value, ?) " +
-            op + " 0))";
-  w->Arg(bound);
+  clause += "(" + (micros.has_value() ? a + "amount_micros IS NULL AND " : "") +
+            a + "amount_value IS NOT NULL AND actledger_dec_cmp(" + a +
+            "amount_value, ?) " + op + " 0))";
+  w->AddArg(bound);
   w->And(clause);
 }
 
-Where BuildWhere(const QueryFilter& f, bool paged) {
-  Where w;
-  if (f.from_us) {
-    w.And("recorded_at_us >= ?");
-    w.Arg(*f.from_us);
-  }
-  if (f.to_us) {
-    w.And("recorded_at_us < ?");
-    w.Arg(*f.to_us);
-  }
-  if (!f.types.empty()) {
-    std::string any;
-    for (const std::string& t : f.types) {
-      any += any.empty() ? "(" : " OR ";
-      const std::string prefix = GlobPrefix(t);
-      if (prefix == t) {
-        any += "action_type = ?";
-        w.Arg(t);
-      } else if (!prefix.empty()) {
-        any +=
-            "(action_type >= ? AND action_type < ? AND "
-            "actledger_glob(?, action_type))";
-        w.Arg(prefix);
-        w.Arg(PrefixUpperBound(prefix));
-        w.Arg(t);
-      } else {
-        any += "actledger_glob(?, action_type)";
-        w.Arg(t);
-      }
-    }
-    w.And(any + ")");
-  }
-  w.Eq("system", f.system);
-  if (f.subject_type && f.subject_id) {
-    w.And("subject_type = ? AND subject_id IN (?, ?)");
-    w.Arg(*f.subject_type);
-    w.Arg(SubjectKey(*f.subject_id));
-    w.Arg(f.subject_blind_id.value_or(SubjectKey(*f.subject_id)));
-  }
-  w.Eq("model_name", f.model);
-  w.Eq("model_version", f.model_version);
-  w.Eq("prompt_template_id", f.prompt_template_id);
-  w.Eq("prompt_template_version", f.prompt_template_version);
-  w.Eq("approval_mode", f.approval);
-  w.Eq("rule_id", f.rule);
-  w.Eq("approver", f.approver);
-  w.Eq("outcome_status", f.outcome);
-  w.Eq("environment", f.env);
-  w.Eq("job_id", f.job);
-  w.Eq("currency", f.currency);
-  w.Eq("action_id", f.action_id);
-  if (f.min_amount) AmountBound(&w, *f.min_amount, true);
-  if (f.max_amount) AmountBound(&w, *f.max_amount, false);
+SqlWhere BuildWhere(const QueryFilter& f, bool paged) {
+  SqlWhere w = FilterWhere(f, "", "recorded_at_us");
   if (!f.kinds.empty()) {
     std::string any;
     for (const std::string& k : f.kinds) {
       any += any.empty() ? "kind IN (?" : ", ?";
-      w.Arg(k);
+      w.AddArg(k);
     }
     w.And(any + ")");
   }
   if (paged && f.after_seq) {
     w.And("seq > ?");
-    w.Arg(static_cast<int64_t>(*f.after_seq));
+    w.AddArg(static_cast<int64_t>(*f.after_seq));
   }
   return w;
 }
 
-void BindWhere(Stmt* s, const Where& w) {
+void BindWhere(Stmt* s, const SqlWhere& w) {
   for (size_t i = 0; i < w.args.size(); ++i) {
-    s->Bind(static_cast<int>(i + 1), w.args[i]);
+    const SqlWhere::Arg& a = w.args[i];
+    if (a.is_int) {
+      s->Bind(static_cast<int>(i + 1), a.i);
+    } else {
+      s->Bind(static_cast<int>(i + 1), a.s);
+    }
   }
 }
 
@@ -718,6 +644,97 @@ Status DropSecondaryIndexes(sqlite3* db) {
 }
 
 }  // namespace
+
+void SqlWhere::And(std::string_view clause) {
+  sql += sql.empty() ? " WHERE " : " AND ";
+  sql += clause;
+}
+
+void SqlWhere::AddArg(std::string s) {
+  Arg a;
+  a.s = std::move(s);
+  args.push_back(std::move(a));
+}
+
+void SqlWhere::AddArg(int64_t i) {
+  Arg a;
+  a.is_int = true;
+  a.i = i;
+  args.push_back(std::move(a));
+}
+
+void SqlWhere::Eq(std::string_view column,
+                  const std::optional<std::string>& v) {
+  if (!v.has_value()) return;
+  And(std::string(column) + " = ?");
+  AddArg(*v);
+}
+
+SqlWhere FilterWhere(const QueryFilter& f, std::string_view alias,
+                     std::string_view time_column) {
+  const std::string a(alias);
+  SqlWhere w;
+  if (f.from_us) {
+    w.And(std::string(time_column) + " >= ?");
+    w.AddArg(*f.from_us);
+  }
+  if (f.to_us) {
+    w.And(std::string(time_column) + " < ?");
+    w.AddArg(*f.to_us);
+  }
+  if (!f.types.empty()) {
+    // actledger_glob is the policy's glob (`*` = whole dotted segments); a
+    // literal prefix narrows the scan to a range of the index first.
+    const std::string col = a + "action_type";
+    std::string any;
+    for (const std::string& t : f.types) {
+      any += any.empty() ? "(" : " OR ";
+      const std::string prefix = GlobPrefix(t);
+      if (prefix == t) {
+        any += col + " = ?";
+        w.AddArg(t);
+      } else if (!prefix.empty()) {
+        any += "(" + col + " >= ? AND " + col + " < ? AND actledger_glob(?, " +
+               col + "))";
+        w.AddArg(prefix);
+        w.AddArg(PrefixUpperBound(prefix));
+        w.AddArg(t);
+      } else {
+        any += "actledger_glob(?, " + col + ")";
+        w.AddArg(t);
+      }
+    }
+    w.And(any + ")");
+  }
+  // Columns compared for equality with a filter value.
+  static constexpr std::pair<const char*,
+                             std::optional<std::string> QueryFilter::*>
+      kEquals[] = {
+          {"system", &QueryFilter::system},
+          {"model_name", &QueryFilter::model},
+          {"model_version", &QueryFilter::model_version},
+          {"prompt_template_id", &QueryFilter::prompt_template_id},
+          {"prompt_template_version", &QueryFilter::prompt_template_version},
+          {"approval_mode", &QueryFilter::approval},
+          {"rule_id", &QueryFilter::rule},
+          {"approver", &QueryFilter::approver},
+          {"outcome_status", &QueryFilter::outcome},
+          {"environment", &QueryFilter::env},
+          {"job_id", &QueryFilter::job},
+          {"currency", &QueryFilter::currency},
+          {"action_id", &QueryFilter::action_id},
+      };
+  for (const auto& [column, value] : kEquals) w.Eq(a + column, f.*value);
+  if (f.subject_type && f.subject_id) {
+    w.And(a + "subject_type = ? AND " + a + "subject_id IN (?, ?)");
+    w.AddArg(*f.subject_type);
+    w.AddArg(SubjectKey(*f.subject_id));
+    w.AddArg(f.subject_blind_id.value_or(SubjectKey(*f.subject_id)));
+  }
+  if (f.min_amount) AmountBound(&w, alias, *f.min_amount, true);
+  if (f.max_amount) AmountBound(&w, alias, *f.max_amount, false);
+  return w;
+}
 
 Index::~Index() { sqlite3_close_v2(db_); }
 
@@ -982,7 +999,7 @@ Status Index::Rebuild(const Ledger& ledger, const Progress& progress) {
 }
 
 Result<QueryPage> Index::Query(const QueryFilter& filter) {
-  const Where w = BuildWhere(filter, true);
+  const SqlWhere w = BuildWhere(filter, true);
   Stmt s;
   ACTLEDGER_RETURN_IF_ERROR(s.Prepare(db_, "SELECT " + SelectColumns() +
                                                " FROM records" + w.sql +
@@ -1004,7 +1021,7 @@ Result<QueryPage> Index::Query(const QueryFilter& filter) {
 }
 
 Result<uint64_t> Index::Count(const QueryFilter& filter) {
-  const Where w = BuildWhere(filter, false);
+  const SqlWhere w = BuildWhere(filter, false);
   Stmt s;
   ACTLEDGER_RETURN_IF_ERROR(
       s.Prepare(db_, "SELECT count(*) FROM records" + w.sql));

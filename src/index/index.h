@@ -86,6 +86,35 @@ struct QueryFilter {
 Result<QueryFilter> ParseQueryFilter(
     const std::vector<std::pair<std::string, std::string>>& params);
 
+// A WHERE clause and the values it binds, built from constant SQL
+// fragments only: every value is a parameter.
+struct SqlWhere {
+  struct Arg {
+    bool is_int = false;
+    int64_t i = 0;
+    std::string s;
+  };
+  std::string sql;  // " WHERE …" or ""
+  std::vector<Arg> args;
+
+  // Adds a clause that takes no argument, or whose arguments the caller
+  // appends with AddArg, in order.
+  void And(std::string_view clause);
+  void AddArg(std::string s);
+  void AddArg(int64_t i);
+  // `column` = v, when v is set.
+  void Eq(std::string_view column, const std::optional<std::string>& v);
+};
+
+// The conditions of `f` on the columns `records` and `actions` share (all
+// but kinds and after_seq, which only `records` has): each column named
+// with `alias` before it ("a." or ""), and from_us/to_us bounding
+// `time_column` (recorded_at_us of a record, first_recorded_at_us of an
+// action). The query command and every report filter through this one
+// translation.
+SqlWhere FilterWhere(const QueryFilter& f, std::string_view alias,
+                     std::string_view time_column);
+
 // One `records` row (docs/INDEX.md); absent values are nullopt.
 struct IndexedRecord {
   uint64_t seq = 0;

@@ -69,7 +69,7 @@ Result<ReportResult> Incident(const ReportOptions& o) {
       "a.first_seq FROM actions a" +
       w.sql;
   ACTLEDGER_ASSIGN_OR_RETURN(Stmt s, Stmt::Prepare(o.index->db(), sql));
-  w.BindTo(&s);
+  BindWhere(w, &s);
 
   Section actions;
   actions.name = "actions";

@@ -45,26 +45,13 @@ class Stmt {
   sqlite3_stmt* s_;
 };
 
+using Where = index::SqlWhere;
+// Binds w's args from parameter 1 on.
+void BindWhere(const Where& w, Stmt* s);
 // A QueryFilter as a WHERE clause over `actions a` (docs/INDEX.md):
-// the same columns and semantics as `actledger query`, except that
-// from/to select on the time the action was first recorded.
-struct Where {
-  std::string sql;  // " WHERE …" or ""
-  struct Arg {
-    bool is_int = false;
-    int64_t i = 0;
-    std::string s;
-  };
-  std::vector<Arg> args;
-
-  // Adds a clause that takes no argument, or whose arguments the caller
-  // appends with AddArg in order.
-  void And(const std::string& clause);
-  void AddArg(const std::string& s);
-  void AddArg(int64_t i);
-  // Binds args from parameter 1 on.
-  void BindTo(Stmt* s) const;
-};
+// the same columns and semantics as `actledger query` (one translation,
+// index::FilterWhere), except that from/to select on the time the action
+// was first recorded.
 Where ActionsWhere(const index::QueryFilter& f);
 
 // Exact sums of decimal money per currency: integer micros where the index

@@ -61,124 +61,18 @@ std::string_view Stmt::View(int c) const {
 
 std::string Stmt::Text(int c) const { return std::string(View(c)); }
 
-void Where::And(const std::string& clause) {
-  sql += sql.empty() ? " WHERE " : " AND ";
-  sql += clause;
-}
-
-void Where::AddArg(const std::string& s) {
-  Arg a;
-  a.s = s;
-  args.push_back(std::move(a));
-}
-
-void Where::AddArg(int64_t i) {
-  Arg a;
-  a.is_int = true;
-  a.i = i;
-  args.push_back(std::move(a));
-}
-
-void Where::BindTo(Stmt* s) const {
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i].is_int) {
-      s->Bind(static_cast<int>(i + 1), args[i].i);
+void BindWhere(const Where& w, Stmt* s) {
+  for (size_t i = 0; i < w.args.size(); ++i) {
+    if (w.args[i].is_int) {
+      s->Bind(static_cast<int>(i + 1), w.args[i].i);
     } else {
-      s->Bind(static_cast<int>(i + 1), args[i].s);
+      s->Bind(static_cast<int>(i + 1), w.args[i].s);
     }
   }
 }
-
-namespace {
-
-void Eq(Where* w, const char* column, const std::optional<std::string>& v) {
-  if (!v.has_value()) return;
-  w->And(std::string(column) + " = ?");
-  w->AddArg(*v);
-}
-
-// Smallest string greater than every string that starts with `prefix`.
-std::string PrefixUpperBound(std::string prefix) {
-  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) {
-    prefix.pop_back();
-  }
-  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
-  return prefix;
-}
-
-}  // namespace
 
 Where ActionsWhere(const index::QueryFilter& f) {
-  Where w;
-  if (f.from_us) {
-    w.And("a.first_recorded_at_us >= ?");
-    w.AddArg(*f.from_us);
-  }
-  if (f.to_us) {
-    w.And("a.first_recorded_at_us < ?");
-    w.AddArg(*f.to_us);
-  }
-  if (!f.types.empty()) {
-    // actledger_glob is the policy's glob (`*` = whole dotted segments),
-    // registered on the index connection; a literal prefix narrows the
-    // scan first, as the query command does.
-    std::string any;
-    for (const std::string& t : f.types) {
-      any += any.empty() ? "(" : " OR ";
-      const size_t star = t.find('*');
-      if (star == std::string::npos) {
-        any += "a.action_type = ?";
-        w.args.push_back({false, 0, t});
-      } else if (star > 0) {
-        const std::string prefix = t.substr(0, star);
-        any +=
-            "(a.action_type >= ? AND a.action_type < ? AND "
-            "actledger_glob(?, a.action_type))";
-        w.args.push_back({false, 0, prefix});
-        w.args.push_back({false, 0, PrefixUpperBound(prefix)});
-        w.args.push_back({false, 0, t});
-      } else {
-        any += "actledger_glob(?, a.action_type)";
-        w.args.push_back({false, 0, t});
-      }
-    }
-    // The arguments were appended in clause order above.
-    w.sql += w.sql.empty() ? " WHERE " : " AND ";
-    w.sql += any + ")";
-  }
-  Eq(&w, "a.system", f.system);
-  if (f.subject_type && f.subject_id) {
-    w.And("a.subject_type = ? AND a.subject_id IN (?, ?)");
-    w.AddArg(*f.subject_type);
-    w.AddArg(index::SubjectKey(*f.subject_id));
-    w.AddArg(f.subject_blind_id.value_or(index::SubjectKey(*f.subject_id)));
-  }
-  Eq(&w, "a.model_name", f.model);
-  Eq(&w, "a.model_version", f.model_version);
-  Eq(&w, "a.prompt_template_id", f.prompt_template_id);
-  Eq(&w, "a.prompt_template_version", f.prompt_template_version);
-  Eq(&w, "a.approval_mode", f.approval);
-  Eq(&w, "a.rule_id", f.rule);
-  Eq(&w, "a.approver", f.approver);
-  Eq(&w, "a.outcome_status", f.outcome);
-  Eq(&w, "a.environment", f.env);
-  Eq(&w, "a.job_id", f.job);
-  Eq(&w, "a.currency", f.currency);
-  Eq(&w, "a.action_id", f.action_id);
-  // Exact decimal comparison (actledger_dec_cmp), never floating point.
-  if (f.min_amount) {
-    w.And(
-        "a.amount_value IS NOT NULL AND "
-        "actledger_dec_cmp(a.amount_value, ?) >= 0");
-    w.AddArg(*f.min_amount);
-  }
-  if (f.max_amount) {
-    w.And(
-        "a.amount_value IS NOT NULL AND "
-        "actledger_dec_cmp(a.amount_value, ?) <= 0");
-    w.AddArg(*f.max_amount);
-  }
-  return w;
+  return index::FilterWhere(f, "a.", "a.first_recorded_at_us");
 }
 
 // --- Exact decimals ---------------------------------------------------------

@@ -433,6 +433,37 @@ TEST_F(ReportTest, IncidentTotalsSubjectsAndDeadline) {
   }
 }
 
+// Reports and `query` filter through one translation (index::FilterWhere):
+// a type glob and an amount range select the same actions in both, and
+// the ones counted here from the generated records.
+TEST_F(ReportTest, ReportFiltersSelectWhatQuerySelects) {
+  ASSERT_NO_FATAL_FAILURE(AppendGenerated(900, 17, 0.0));
+  ASSERT_NO_FATAL_FAILURE(CatchUpIndex());
+  const std::vector<std::pair<std::string, std::string>> params = {
+      {"type", "payment.*"},
+      {"min-amount", "100.00"},
+      {"max-amount", "500.00"},
+      {"discovered-at", "2026-02-27T23:30:00Z"}};
+  uint64_t expected = 0;
+  for (const json::Value& v : generated_) {
+    if (Str(v, "action.type") != "payment.refund") continue;
+    if (!Has(v, "action.amount.value")) continue;
+    const int64_t cents = TextToCents(Str(v, "action.amount.value"));
+    if (cents >= 10000 && cents <= 50000) ++expected;
+  }
+  ASSERT_GT(expected, 5u);
+  const ReportResult r = Run("incident", params);
+  EXPECT_EQ(SummaryValue(r, "affected_actions"), std::to_string(expected));
+
+  std::vector<std::pair<std::string, std::string>> query(params.begin(),
+                                                         params.end() - 1);
+  Result<index::QueryFilter> f = index::ParseQueryFilter(query);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  Result<uint64_t> n = index_->Count(*f);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, expected);
+}
+
 TEST_F(ReportTest, IncidentCountsEachSystemsDistinctSubjects) {
   ASSERT_NO_FATAL_FAILURE(AppendGenerated(700, 9, 0.05));
   ASSERT_NO_FATAL_FAILURE(CatchUpIndex());
