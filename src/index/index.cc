@@ -463,17 +463,6 @@ SqlWhere BuildWhere(const QueryFilter& f, bool paged) {
   return w;
 }
 
-void BindWhere(Stmt* s, const SqlWhere& w) {
-  for (size_t i = 0; i < w.args.size(); ++i) {
-    const SqlWhere::Arg& a = w.args[i];
-    if (a.is_int) {
-      s->Bind(static_cast<int>(i + 1), a.i);
-    } else {
-      s->Bind(static_cast<int>(i + 1), a.s);
-    }
-  }
-}
-
 std::optional<std::string> ColText(sqlite3_stmt* s, int c) {
   if (sqlite3_column_type(s, c) == SQLITE_NULL) return std::nullopt;
   const unsigned char* t = sqlite3_column_text(s, c);
@@ -1004,7 +993,7 @@ Result<QueryPage> Index::Query(const QueryFilter& filter) {
   ACTLEDGER_RETURN_IF_ERROR(s.Prepare(db_, "SELECT " + SelectColumns() +
                                                " FROM records" + w.sql +
                                                " ORDER BY seq LIMIT ?"));
-  BindWhere(&s, w);
+  w.BindTo(&s);
   s.Bind(static_cast<int>(w.args.size() + 1),
          static_cast<int64_t>(filter.limit) + 1);
   QueryPage page;
@@ -1025,7 +1014,7 @@ Result<uint64_t> Index::Count(const QueryFilter& filter) {
   Stmt s;
   ACTLEDGER_RETURN_IF_ERROR(
       s.Prepare(db_, "SELECT count(*) FROM records" + w.sql));
-  BindWhere(&s, w);
+  w.BindTo(&s);
   if (s.Step() != SQLITE_ROW) return SqlError(db_, "count");
   return static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0));
 }

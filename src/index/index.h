@@ -104,6 +104,18 @@ struct SqlWhere {
   void AddArg(int64_t i);
   // `column` = v, when v is set.
   void Eq(std::string_view column, const std::optional<std::string>& v);
+  // Binds args from parameter 1 on, through any statement wrapper with
+  // Bind(int, int64_t) and Bind(int, const std::string&).
+  template <typename Statement>
+  void BindTo(Statement* stmt) const {
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (args[i].is_int) {
+        stmt->Bind(static_cast<int>(i + 1), args[i].i);
+      } else {
+        stmt->Bind(static_cast<int>(i + 1), args[i].s);
+      }
+    }
+  }
 };
 
 // The conditions of `f` on the columns `records` and `actions` share (all

@@ -34,7 +34,7 @@ Result<ReportResult> Approvals(const ReportOptions& o) {
       "a.approver, a.approver_role FROM actions a" +
       w.sql;
   ACTLEDGER_ASSIGN_OR_RETURN(Stmt s, Stmt::Prepare(o.index->db(), sql));
-  BindWhere(w, &s);
+  w.BindTo(&s);
   const int64_t now_us = ToMicros(o.now);
   Tally total;
   std::map<std::pair<std::string, std::string>, Tally> by_rule;

@@ -51,7 +51,7 @@ Result<ReportResult> Completeness(const ReportOptions& o) {
       "LEFT JOIN records o ON o.seq = a.outcome_seq" +
       w.sql;
   ACTLEDGER_ASSIGN_OR_RETURN(Stmt s, Stmt::Prepare(o.index->db(), sql));
-  BindWhere(w, &s);
+  w.BindTo(&s);
   constexpr uint32_t kAll = (1u << 12) - 1;
   constexpr uint32_t kOutcomeBits =
       index::kHasOutcome | index::kHasOutcomeConfirmedAt;

@@ -69,7 +69,7 @@ Result<ReportResult> Incident(const ReportOptions& o) {
       "a.first_seq FROM actions a" +
       w.sql;
   ACTLEDGER_ASSIGN_OR_RETURN(Stmt s, Stmt::Prepare(o.index->db(), sql));
-  BindWhere(w, &s);
+  w.BindTo(&s);
 
   Section actions;
   actions.name = "actions";

@@ -46,8 +46,6 @@ class Stmt {
 };
 
 using Where = index::SqlWhere;
-// Binds w's args from parameter 1 on.
-void BindWhere(const Where& w, Stmt* s);
 // A QueryFilter as a WHERE clause over `actions a` (docs/INDEX.md):
 // the same columns and semantics as `actledger query` (one translation,
 // index::FilterWhere), except that from/to select on the time the action

@@ -36,7 +36,7 @@ Result<ReportResult> ModelVersions(const ReportOptions& o) {
       "a.amount_value, a.currency FROM actions a" +
       w.sql;
   ACTLEDGER_ASSIGN_OR_RETURN(Stmt s, Stmt::Prepare(o.index->db(), sql));
-  BindWhere(w, &s);
+  w.BindTo(&s);
   const int64_t now_us = ToMicros(o.now);
   using Key = std::tuple<std::string, std::string, std::string>;
   std::map<Key, VersionStats> stats;

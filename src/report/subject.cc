@@ -172,7 +172,7 @@ Result<ReportResult> Subject(const ReportOptions& o) {
       " ORDER BY COALESCE(a.occurred_at_us, a.first_recorded_at_us), "
       "a.first_seq";
   ACTLEDGER_ASSIGN_OR_RETURN(Stmt s, Stmt::Prepare(o.index->db(), sql));
-  BindWhere(w, &s);
+  w.BindTo(&s);
   const int64_t now_us = ToMicros(o.now);
   std::vector<Entry> entries;
   for (;;) {

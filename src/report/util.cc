@@ -61,16 +61,6 @@ std::string_view Stmt::View(int c) const {
 
 std::string Stmt::Text(int c) const { return std::string(View(c)); }
 
-void BindWhere(const Where& w, Stmt* s) {
-  for (size_t i = 0; i < w.args.size(); ++i) {
-    if (w.args[i].is_int) {
-      s->Bind(static_cast<int>(i + 1), w.args[i].i);
-    } else {
-      s->Bind(static_cast<int>(i + 1), w.args[i].s);
-    }
-  }
-}
-
 Where ActionsWhere(const index::QueryFilter& f) {
   return index::FilterWhere(f, "a.", "a.first_recorded_at_us");
 }

@@ -135,7 +135,7 @@ Result<ReportResult> Violations(const ReportOptions& o) {
       "a.gate_expires_at_us, a.rule_id, a.outcome_at_us FROM actions a" +
       w.sql + " ORDER BY a.first_seq";
   ACTLEDGER_ASSIGN_OR_RETURN(Stmt s, Stmt::Prepare(o.index->db(), sql));
-  BindWhere(w, &s);
+  w.BindTo(&s);
 
   struct Finding {
     std::string kind, action_id, seq, at, action_type, system, rule_id, detail;
