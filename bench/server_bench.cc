@@ -12,6 +12,10 @@
 //              T-2026-03 of examples/policy.yaml); per-request latency.
 //   idle       I keep-alive connections opened before the phases and held
 //              (each sent one request); checked to still answer at the end.
+//   floor      the same ingest and proposal clients against
+//              bench/http_floor.cc, an HTTP server that only appends each
+//              body and group-fsyncs it: the floor the server is compared
+//              with, measured in the same run.
 //
 // Usage (results: docs/BENCHMARKS.md, section "Server"):
 //
@@ -194,7 +198,9 @@ struct Server {
   int port = 0;
 };
 
-Server StartServer(const std::string& data) {
+// Starts `argv` (argv[0] the binary) and reads the port from the line it
+// prints once it listens ("... 127.0.0.1:PORT ...").
+Server StartServer(std::vector<std::string> args) {
   int fds[2];
   if (::pipe(fds) != 0) std::exit(1);
   Server s;
@@ -202,22 +208,10 @@ Server StartServer(const std::string& data) {
   if (s.pid == 0) {
     ::dup2(fds[1], 1);
     ::close(fds[0]);
-    std::vector<std::string> args = {ACTLEDGER_BIN,
-                                     "--data",
-                                     data,
-                                     "serve",
-                                     "--listen",
-                                     "127.0.0.1:0",
-                                     "--access-log",
-                                     "off",
-                                     "--idle-timeout-ms",
-                                     "3600000",
-                                     "--max-connections",
-                                     "20000"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::execv(ACTLEDGER_BIN, argv.data());
+    ::execv(argv[0], argv.data());
     ::_exit(127);
   }
   ::close(fds[1]);
@@ -228,11 +222,28 @@ Server StartServer(const std::string& data) {
   const std::string marker = "127.0.0.1:";
   const size_t at = line.find(marker);
   if (at == std::string::npos) {
-    std::fprintf(stderr, "server_bench: no startup line: %s\n", line.c_str());
+    std::fprintf(stderr, "server_bench: no startup line from %s: %s\n",
+                 args[0].c_str(), line.c_str());
     std::exit(1);
   }
   s.port = std::atoi(line.c_str() + at + marker.size());
   return s;
+}
+
+Server StartActledger(const std::string& data) {
+  return StartServer({ACTLEDGER_BIN, "--data", data, "serve", "--listen",
+                      "127.0.0.1:0", "--access-log", "off", "--idle-timeout-ms",
+                      "3600000", "--max-connections", "20000"});
+}
+
+void StopServer(const Server& server) {
+  ::kill(server.pid, SIGTERM);
+  int status = 0;
+  ::waitpid(server.pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "server_bench: the server did not exit cleanly\n");
+    std::exit(1);
+  }
 }
 
 // Resident set of `pid` in MB (VmRSS or VmHWM).
@@ -327,7 +338,101 @@ struct RunResult {
   // priority) and catches up afterwards: how long that took, and its server
   // CPU per ingested record.
   double index_catchup_s = 0, index_server_us = 0;
+  // The same clients against bench/http_floor.cc; CPU is server + client.
+  double floor_ingest_rps = 0, floor_ingest_us = 0, floor_proposals_rps = 0,
+         floor_p99_ms = 0, floor_decision_us = 0;
 };
+
+// What one phase measured: a rate, latencies (proposals only), and the CPU
+// microseconds per record or decision of the server and of this process.
+struct Phase {
+  double count = 0;  // records or decisions
+  double rate = 0, p50_ms = 0, p99_ms = 0, server_us = 0, client_us = 0;
+};
+
+// C clients POST NDJSON batches for o.seconds; a record counts once its
+// batch got 201.
+Phase Ingest(const Options& o, const Server& server, const std::string& token,
+             const std::vector<std::string>& bodies) {
+  Phase r;
+  std::atomic<uint64_t> records{0};
+  std::atomic<size_t> next{0};
+  const double server_cpu0 = ProcessCpuSeconds(server.pid);
+  const double self_cpu0 = SelfCpuSeconds();
+  const auto t0 = Clock::now();
+  const auto stop = t0 + std::chrono::duration<double>(o.seconds);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < o.clients; ++c) {
+    threads.emplace_back([&] {
+      Conn conn(server.port);
+      while (Clock::now() < stop) {
+        const std::string& body = bodies[next++ % bodies.size()];
+        std::string reply;
+        const int st = conn.Request("POST", "/v1/records", token,
+                                    "application/x-ndjson", body, &reply);
+        if (st != 201) {
+          std::fprintf(stderr, "server_bench: ingest got %d: %.200s\n", st,
+                       reply.c_str());
+          std::exit(1);
+        }
+        records += static_cast<uint64_t>(o.batch);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  r.rate = static_cast<double>(records) / Seconds(Clock::now() - t0);
+  const double n = static_cast<double>(records);
+  r.count = n;
+  r.server_us = (ProcessCpuSeconds(server.pid) - server_cpu0) * 1e6 / n;
+  r.client_us = (SelfCpuSeconds() - self_cpu0) * 1e6 / n;
+  return r;
+}
+
+// P keep-alive clients POST single proposals for o.seconds; each reply
+// must be 201 with an allow decision.
+Phase Proposals(const Options& o, const Server& server,
+                const std::string& token, int run) {
+  Phase r;
+  std::atomic<uint64_t> done{0};
+  std::vector<std::vector<double>> lat(static_cast<size_t>(o.proposers));
+  const double server_cpu0 = ProcessCpuSeconds(server.pid);
+  const double self_cpu0 = SelfCpuSeconds();
+  const auto t0 = Clock::now();
+  const auto stop = t0 + std::chrono::duration<double>(o.seconds);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < o.proposers; ++c) {
+    threads.emplace_back([&, c] {
+      Conn conn(server.port);
+      for (int i = 0; Clock::now() < stop; ++i) {
+        const std::string id = "r" + std::to_string(run) + "-" +
+                               std::to_string(c) + "-" + std::to_string(i);
+        const auto s = Clock::now();
+        std::string reply;
+        const int st = conn.Request("POST", "/v1/actions", token,
+                                    "application/json", Proposal(id), &reply);
+        if (st != 201 ||
+            reply.find("\"decision\":\"allow\"") == std::string::npos) {
+          std::fprintf(stderr, "server_bench: proposal got %d: %.200s\n", st,
+                       reply.c_str());
+          std::exit(1);
+        }
+        lat[static_cast<size_t>(c)].push_back(Seconds(Clock::now() - s) * 1e3);
+        ++done;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  r.rate = static_cast<double>(done) / Seconds(Clock::now() - t0);
+  const double n = static_cast<double>(done);
+  r.count = n;
+  r.server_us = (ProcessCpuSeconds(server.pid) - server_cpu0) * 1e6 / n;
+  r.client_us = (SelfCpuSeconds() - self_cpu0) * 1e6 / n;
+  std::vector<double> all;
+  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
+  r.p50_ms = Percentile(all, 0.50);
+  r.p99_ms = Percentile(all, 0.99);
+  return r;
+}
 
 RunResult OneRun(const Options& o, int run,
                  const std::vector<std::string>& bodies,
@@ -345,7 +450,7 @@ RunResult OneRun(const Options& o, int run,
       Run({"--data", data, "token", "create", "--principal", "agent@bench"}));
   Run({"--data", data, "policy", "activate",
        std::string(ACTLEDGER_SOURCE_DIR) + "/examples/policy.yaml"});
-  Server server = StartServer(data);
+  Server server = StartActledger(data);
 
   // Idle keep-alive connections, held through both phases.
   std::vector<std::unique_ptr<Conn>> idle;
@@ -357,36 +462,11 @@ RunResult OneRun(const Options& o, int run,
 
   // Ingest.
   {
-    std::atomic<uint64_t> records{0};
-    std::atomic<size_t> next{0};
-    const double server_cpu0 = ProcessCpuSeconds(server.pid);
-    const double self_cpu0 = SelfCpuSeconds();
-    const auto t0 = Clock::now();
-    const auto stop = t0 + std::chrono::duration<double>(o.seconds);
-    std::vector<std::thread> threads;
-    for (int c = 0; c < o.clients; ++c) {
-      threads.emplace_back([&] {
-        Conn conn(server.port);
-        while (Clock::now() < stop) {
-          const std::string& body = bodies[next++ % bodies.size()];
-          std::string reply;
-          const int st = conn.Request("POST", "/v1/records", writer,
-                                      "application/x-ndjson", body, &reply);
-          if (st != 201) {
-            std::fprintf(stderr, "server_bench: ingest got %d: %.200s\n", st,
-                         reply.c_str());
-            std::exit(1);
-          }
-          records += static_cast<uint64_t>(o.batch);
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
-    r.ingest_rps = static_cast<double>(records) / Seconds(Clock::now() - t0);
-    const double n = static_cast<double>(records);
-    r.ingest_server_us =
-        (ProcessCpuSeconds(server.pid) - server_cpu0) * 1e6 / n;
-    r.ingest_client_us = (SelfCpuSeconds() - self_cpu0) * 1e6 / n;
+    const Phase ingest = Ingest(o, server, writer, bodies);
+    r.ingest_rps = ingest.rate;
+    r.ingest_server_us = ingest.server_us;
+    r.ingest_client_us = ingest.client_us;
+    const double n = ingest.count;
 
     // Until the index holds every record ingested (at most 300 s).
     const double cpu0 = ProcessCpuSeconds(server.pid);
@@ -416,45 +496,12 @@ RunResult OneRun(const Options& o, int run,
 
   // Proposals.
   {
-    std::atomic<uint64_t> done{0};
-    std::vector<std::vector<double>> lat(static_cast<size_t>(o.proposers));
-    const double server_cpu0 = ProcessCpuSeconds(server.pid);
-    const double self_cpu0 = SelfCpuSeconds();
-    const auto t0 = Clock::now();
-    const auto stop = t0 + std::chrono::duration<double>(o.seconds);
-    std::vector<std::thread> threads;
-    for (int c = 0; c < o.proposers; ++c) {
-      threads.emplace_back([&, c] {
-        Conn conn(server.port);
-        for (int i = 0; Clock::now() < stop; ++i) {
-          const std::string id = "r" + std::to_string(run) + "-" +
-                                 std::to_string(c) + "-" + std::to_string(i);
-          const auto s = Clock::now();
-          std::string reply;
-          const int st = conn.Request("POST", "/v1/actions", writer,
-                                      "application/json", Proposal(id), &reply);
-          if (st != 201 ||
-              reply.find("\"decision\":\"allow\"") == std::string::npos) {
-            std::fprintf(stderr, "server_bench: proposal got %d: %.200s\n", st,
-                         reply.c_str());
-            std::exit(1);
-          }
-          lat[static_cast<size_t>(c)].push_back(Seconds(Clock::now() - s) *
-                                                1e3);
-          ++done;
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
-    r.proposals_rps = static_cast<double>(done) / Seconds(Clock::now() - t0);
-    const double n = static_cast<double>(done);
-    r.proposal_server_us =
-        (ProcessCpuSeconds(server.pid) - server_cpu0) * 1e6 / n;
-    r.proposal_client_us = (SelfCpuSeconds() - self_cpu0) * 1e6 / n;
-    std::vector<double> all;
-    for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
-    r.p50_ms = Percentile(all, 0.50);
-    r.p99_ms = Percentile(all, 0.99);
+    const Phase p = Proposals(o, server, writer, run);
+    r.proposals_rps = p.rate;
+    r.p50_ms = p.p50_ms;
+    r.p99_ms = p.p99_ms;
+    r.proposal_server_us = p.server_us;
+    r.proposal_client_us = p.client_us;
   }
 
   for (auto& c : idle) {
@@ -463,12 +510,22 @@ RunResult OneRun(const Options& o, int run,
   r.rss_end_mb = MemoryMb(server.pid, "VmRSS:");
   r.hwm_mb = MemoryMb(server.pid, "VmHWM:");
   idle.clear();
-  ::kill(server.pid, SIGTERM);
-  int status = 0;
-  ::waitpid(server.pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "server_bench: the server did not exit cleanly\n");
-    std::exit(1);
+  StopServer(server);
+
+  // Baseline: the same clients against the HTTP floor (bench/http_floor.cc):
+  // HTTP over loopback, one append and a group fdatasync, nothing else.
+  {
+    const std::string file = o.dir + "/floor" + std::to_string(run);
+    const Server floor = StartServer({HTTP_FLOOR_BIN, "--file", file});
+    const Phase ingest = Ingest(o, floor, "", bodies);
+    r.floor_ingest_rps = ingest.rate;
+    r.floor_ingest_us = ingest.server_us + ingest.client_us;
+    const Phase p = Proposals(o, floor, "", run);
+    r.floor_proposals_rps = p.rate;
+    r.floor_p99_ms = p.p99_ms;
+    r.floor_decision_us = p.server_us + p.client_us;
+    StopServer(floor);
+    fs::remove(file);
   }
 
   // Baseline: the same records through the library, in this process.
@@ -588,6 +645,11 @@ int main(int argc, char** argv) {
         "       index caught up %.2f s after the ingest phase, %.1f us of "
         "server CPU per ingested record\n",
         r.index_catchup_s, r.index_server_us);
+    std::printf(
+        "       HTTP floor: ingest %.0f rec/s (%.1f us CPU/record), proposals "
+        "%.0f/s p99 %.2f ms (%.1f us CPU/request, server + client)\n",
+        r.floor_ingest_rps, r.floor_ingest_us, r.floor_proposals_rps,
+        r.floor_p99_ms, r.floor_decision_us);
     std::fflush(stdout);
   }
   auto med = [&](double RunResult::*f) {
@@ -606,6 +668,17 @@ int main(int argc, char** argv) {
       "  library Ledger::Append    %10.0f records/s   server/library = "
       "%.2f\n",
       library, ingest / library);
+  // Ratios per run (both sides measured minutes apart), then the median.
+  auto ratio = [&](double RunResult::*num, double RunResult::*den) {
+    std::vector<double> v;
+    for (const RunResult& r : results) v.push_back(r.*num / r.*den);
+    return Median(v);
+  };
+  std::printf(
+      "  HTTP floor ingest         %10.0f records/s   actledger/floor = "
+      "%.2f\n",
+      med(&RunResult::floor_ingest_rps),
+      ratio(&RunResult::ingest_rps, &RunResult::floor_ingest_rps));
   const double props = med(&RunResult::proposals_rps);
   const double p99 = med(&RunResult::p99_ms);
   std::printf(
@@ -616,6 +689,12 @@ int main(int argc, char** argv) {
       "  proposal latency          p50 %.2f ms, p99 %.2f ms (target p99 "
       "<= 10 ms: %s)\n",
       med(&RunResult::p50_ms), p99, p99 <= 10 ? "met" : "NOT met");
+  std::printf(
+      "  HTTP floor proposals      %10.0f requests/s  actledger/floor = "
+      "%.2f; floor p99 %.2f ms\n",
+      med(&RunResult::floor_proposals_rps),
+      ratio(&RunResult::proposals_rps, &RunResult::floor_proposals_rps),
+      med(&RunResult::floor_p99_ms));
   std::printf(
       "  index after the burst     caught up in %.2f s, %.1f us server CPU "
       "per record (not in the ingest figures)\n",
@@ -642,6 +721,10 @@ int main(int argc, char** argv) {
       med(&RunResult::library_us),
       med(&RunResult::ingest_server_us) / med(&RunResult::library_us),
       med(&RunResult::proposal_server_us), med(&RunResult::proposal_client_us));
+  std::printf(
+      "                            the HTTP floor: %.1f us per record, %.1f "
+      "us per request (server + client)\n",
+      med(&RunResult::floor_ingest_us), med(&RunResult::floor_decision_us));
   std::printf(
       "  on %u idle cores that CPU cost allows at most ~%.0f records/s in a "
       "burst (~%.0f sustained, with the index keeping up) and ~%.0f "
