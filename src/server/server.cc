@@ -38,6 +38,11 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
+// A body over kSmallBody bytes is read in reads of up to kLargeRead bytes;
+// between requests a connection keeps at most kSmallBody of buffer.
+constexpr uint64_t kSmallBody = 64 << 10;
+constexpr uint64_t kLargeRead = 1 << 20;
+
 class SessionBase;
 
 // What every connection shares.
@@ -147,6 +152,15 @@ class Session : public SessionBase {
       return TooLarge(limit);
     }
     parser_->body_limit(limit);
+    if (auto length = parser_->content_length();
+        length && *length > kSmallBody) {
+      // The parser reads at most the buffer's free capacity per read_some,
+      // so a body in a small buffer arrives a few KiB per call (each one
+      // through the reactor, a timer and the strand). Large reads while
+      // the body lasts; OnRead gives the memory back.
+      buffer_.reserve(buffer_.size() +
+                      static_cast<size_t>(std::min(*length, kLargeRead)));
+    }
     const bool expect_continue =
         beast::iequals(req[http::field::expect], "100-continue");
     if (expect_continue) {
@@ -217,6 +231,8 @@ class Session : public SessionBase {
 
   void OnRead(beast::error_code ec) {
     if (ec) return OnReadError(ec);
+    // An idle keep-alive connection holds a small buffer only.
+    if (buffer_.capacity() > kSmallBody) buffer_.shrink_to_fit();
     auto msg = parser_->release();
     HttpRequest hr;
     hr.method = std::string(msg.method_string());

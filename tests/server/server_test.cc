@@ -303,6 +303,34 @@ TEST_F(ServerTest, BatchIsAllOrNothingAndReceiptsMatchStoredBytes) {
   }
 }
 
+// A body of megabytes is read in large reads into a buffer that grows for
+// it and shrinks after it; the next request, already sent behind it on the
+// same connection, must survive the shrink.
+TEST_F(ServerTest, MegabyteBatchAndTheRequestPipelinedBehindItAreAnswered) {
+  h_.Start();
+  HttpClient c(h_.port());
+  const int before = Records(h_.port());
+  std::string body;
+  int lines = 0;
+  while (body.size() < (3u << 20)) {
+    body += ActionRecord("big-" + std::to_string(lines++)) + "\n";
+  }
+  const std::string pipelined =
+      "POST /v1/records HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " +
+      writer_ + "\r\nContent-Type: application/x-ndjson\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body +
+      "GET /v1/records/0 HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " +
+      auditor_ + "\r\n\r\n";
+  ASSERT_TRUE(c.SendRaw(pipelined));
+  HttpReply r = c.ReadReply();
+  ASSERT_EQ(r.status, 201) << r;
+  EXPECT_EQ(cli_testing::Lines(r.body).size(), static_cast<size_t>(lines));
+  r = c.ReadReply();
+  ASSERT_EQ(r.status, 200) << r;
+  EXPECT_NE(r.body.find("\"seq\":0"), std::string::npos) << r;
+  EXPECT_EQ(Records(h_.port()), before + lines);
+}
+
 TEST_F(ServerTest, FullLifecycleWithPolicyProofAndVerify) {
   h_.ActivatePolicy(std::string(ACTLEDGER_SOURCE_DIR) +
                     "/examples/policy.yaml");
