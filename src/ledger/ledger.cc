@@ -20,6 +20,15 @@
 namespace actledger {
 namespace {
 
+// Makes the tree's level files and the positions durable, all at once.
+Status SyncDerived(const storage::TreeStore& tree,
+                   storage::FixedArrayFile& positions) {
+  ACTLEDGER_ASSIGN_OR_RETURN(std::vector<storage::FixedArrayFile*> files,
+                             tree.Files());
+  files.push_back(&positions);
+  return storage::SyncTogether(files);
+}
+
 int64_t MonotonicSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -359,8 +368,7 @@ Status Ledger::Recover() {
     }
   }
   if (stale_from.has_value()) {
-    ACTLEDGER_RETURN_IF_ERROR(tree_->Sync());
-    ACTLEDGER_RETURN_IF_ERROR(positions_->Sync());
+    ACTLEDGER_RETURN_IF_ERROR(SyncDerived(*tree_, *positions_));
     if (::unlink(stale_path.c_str()) != 0) {
       return storage::ErrnoStatus("remove", stale_path, errno);
     }
@@ -879,8 +887,7 @@ Status Ledger::WriteCheckpoint() {
   if (derived_broken_) ACTLEDGER_RETURN_IF_ERROR(RepairDerived());
   // Derived files become durable up to the size being signed, so recovery
   // may trust them that far.
-  ACTLEDGER_RETURN_IF_ERROR(tree_->Sync());
-  ACTLEDGER_RETURN_IF_ERROR(positions_->Sync());
+  ACTLEDGER_RETURN_IF_ERROR(SyncDerived(*tree_, *positions_));
   actledger::Checkpoint cp;
   cp.origin = origin_;
   cp.size = size();

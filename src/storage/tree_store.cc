@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include <cstring>
+#include <thread>
 
 namespace actledger::storage {
 
@@ -123,11 +124,33 @@ Status TreeStore::Flush() {
   return Status::Ok();
 }
 
-Status TreeStore::Sync() {
+Result<std::vector<FixedArrayFile*>> TreeStore::Files() const {
+  std::vector<FixedArrayFile*> files;
   for (int level = 0; level < kMaxLevels; ++level) {
     if (!PathExists(LevelPath(level))) break;
     ACTLEDGER_ASSIGN_OR_RETURN(FixedArrayFile * f, Level(level));
-    ACTLEDGER_RETURN_IF_ERROR(f->Sync());
+    files.push_back(f);
+  }
+  return files;
+}
+
+Status TreeStore::Sync() {
+  ACTLEDGER_ASSIGN_OR_RETURN(std::vector<FixedArrayFile*> files, Files());
+  return SyncTogether(files);
+}
+
+Status SyncTogether(const std::vector<FixedArrayFile*>& files) {
+  std::vector<Status> results(files.size());
+  std::vector<std::thread> threads;
+  threads.reserve(files.size());
+  for (size_t i = 1; i < files.size(); ++i) {
+    threads.emplace_back(
+        [&results, &files, i] { results[i] = files[i]->Sync(); });
+  }
+  if (!files.empty()) results[0] = files[0]->Sync();
+  for (std::thread& t : threads) t.join();
+  for (Status& st : results) {
+    if (!st.ok()) return st;
   }
   return Status::Ok();
 }

@@ -75,6 +75,8 @@ class TreeStore : public merkle::NodeSource {
   void Add(int level, uint64_t index, const merkle::Hash& hash);
   Status Flush();
   Status Sync();
+  // The level files that exist, lowest level first.
+  Result<std::vector<FixedArrayFile*>> Files() const;
   // The frontier (perfect subtrees for the set bits of size) read back from
   // the level files, to resume a CompactRange.
   Result<merkle::CompactRange> LoadRange(uint64_t size) const;
@@ -91,6 +93,12 @@ class TreeStore : public merkle::NodeSource {
   mutable std::vector<std::unique_ptr<FixedArrayFile>> levels_;
   std::vector<std::string> pending_;  // per level, bytes to append
 };
+
+// fdatasyncs all `files` at once, one thread per file past the first, and
+// returns the first failure. The syncs then take about as long as the
+// slowest of them rather than all of them in a row: a checkpoint syncs a
+// level file per bit of the tree size, with the writer waiting.
+Status SyncTogether(const std::vector<FixedArrayFile*>& files);
 
 }  // namespace actledger::storage
 
