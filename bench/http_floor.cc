@@ -33,6 +33,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -210,9 +211,7 @@ void Accept(tcp::acceptor& acceptor, GroupCommitter* committer) {
       });
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Run(int argc, char** argv) {
   std::string file;
   unsigned threads = std::max(2u, std::thread::hardware_concurrency());
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -250,4 +249,18 @@ int main(int argc, char** argv) {
   }
   ::close(fd);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Asio reports a failed bind or listen by throwing.
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "http_floor: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "http_floor: unknown exception\n");
+  }
+  return 1;
 }
