@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include <cstring>
+#include <system_error>
 #include <thread>
 
 namespace actledger::storage {
@@ -143,11 +144,18 @@ Status SyncTogether(const std::vector<FixedArrayFile*>& files) {
   std::vector<Status> results(files.size());
   std::vector<std::thread> threads;
   threads.reserve(files.size());
+  size_t here = files.size();  // files from here on are synced by this thread
   for (size_t i = 1; i < files.size(); ++i) {
-    threads.emplace_back(
-        [&results, &files, i] { results[i] = files[i]->Sync(); });
+    try {
+      threads.emplace_back(
+          [&results, &files, i] { results[i] = files[i]->Sync(); });
+    } catch (const std::system_error&) {
+      here = i;  // no thread to be had: the rest in a row, here
+      break;
+    }
   }
   if (!files.empty()) results[0] = files[0]->Sync();
+  for (size_t i = here; i < files.size(); ++i) results[i] = files[i]->Sync();
   for (std::thread& t : threads) t.join();
   for (Status& st : results) {
     if (!st.ok()) return st;
