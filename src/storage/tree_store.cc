@@ -157,7 +157,7 @@ Status SyncTogether(const std::vector<FixedArrayFile*>& files) {
   if (!files.empty()) results[0] = files[0]->Sync();
   for (size_t i = here; i < files.size(); ++i) results[i] = files[i]->Sync();
   for (std::thread& t : threads) t.join();
-  for (Status& st : results) {
+  for (const Status& st : results) {
     if (!st.ok()) return st;
   }
   return Status::Ok();
