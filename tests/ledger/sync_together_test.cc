@@ -65,7 +65,8 @@ TEST(SyncTogether, AFileThatCannotBeSyncedFailsTheWholeCall) {
         std::vector<FixedArrayFile*>{&*a, &*b, &closed}}) {
     const Status st = storage::SyncTogether(files);
     EXPECT_FALSE(st.ok());
-    EXPECT_NE(st.message().find("fdatasync"), std::string::npos) << st.ToString();
+    EXPECT_NE(st.message().find("fdatasync"), std::string::npos)
+        << st.ToString();
   }
   EXPECT_TRUE(storage::SyncTogether({&*a, &*b}).ok());
 }
