@@ -350,83 +350,74 @@ struct Phase {
   double rate = 0, p50_ms = 0, p99_ms = 0, server_us = 0, client_us = 0;
 };
 
-// C clients POST NDJSON batches for o.seconds; a record counts once its
-// batch got 201.
-Phase Ingest(const Options& o, const Server& server, const std::string& token,
-             const std::vector<std::string>& bodies) {
+// Runs `client(c, stop)` on `clients` threads until o.seconds have passed
+// and returns the phase's rate and CPU cost per unit, `units` being what
+// the clients counted as done.
+template <class Client>
+Phase Drive(const Options& o, const Server& server, int clients,
+            const std::atomic<uint64_t>& units, const Client& client) {
   Phase r;
-  std::atomic<uint64_t> records{0};
-  std::atomic<size_t> next{0};
   const double server_cpu0 = ProcessCpuSeconds(server.pid);
   const double self_cpu0 = SelfCpuSeconds();
   const auto t0 = Clock::now();
   const auto stop = t0 + std::chrono::duration<double>(o.seconds);
   std::vector<std::thread> threads;
-  for (int c = 0; c < o.clients; ++c) {
-    threads.emplace_back([&] {
-      Conn conn(server.port);
-      while (Clock::now() < stop) {
-        const std::string& body = bodies[next++ % bodies.size()];
-        std::string reply;
-        const int st = conn.Request("POST", "/v1/records", token,
-                                    "application/x-ndjson", body, &reply);
-        if (st != 201) {
-          std::fprintf(stderr, "server_bench: ingest got %d: %.200s\n", st,
-                       reply.c_str());
-          std::exit(1);
-        }
-        records += static_cast<uint64_t>(o.batch);
-      }
-    });
-  }
+  for (int c = 0; c < clients; ++c) threads.emplace_back(client, c, stop);
   for (auto& t : threads) t.join();
-  r.rate = static_cast<double>(records) / Seconds(Clock::now() - t0);
-  const double n = static_cast<double>(records);
-  r.count = n;
-  r.server_us = (ProcessCpuSeconds(server.pid) - server_cpu0) * 1e6 / n;
-  r.client_us = (SelfCpuSeconds() - self_cpu0) * 1e6 / n;
+  r.count = static_cast<double>(units);
+  r.rate = r.count / Seconds(Clock::now() - t0);
+  r.server_us = (ProcessCpuSeconds(server.pid) - server_cpu0) * 1e6 / r.count;
+  r.client_us = (SelfCpuSeconds() - self_cpu0) * 1e6 / r.count;
   return r;
 }
 
-// P keep-alive clients POST single proposals for o.seconds; each reply
-// must be 201 with an allow decision.
+// C clients POST NDJSON batches; a record counts once its batch got 201.
+Phase Ingest(const Options& o, const Server& server, const std::string& token,
+             const std::vector<std::string>& bodies) {
+  std::atomic<uint64_t> records{0};
+  std::atomic<size_t> next{0};
+  return Drive(o, server, o.clients, records, [&](int, auto stop) {
+    Conn conn(server.port);
+    while (Clock::now() < stop) {
+      const std::string& body = bodies[next++ % bodies.size()];
+      std::string reply;
+      const int st = conn.Request("POST", "/v1/records", token,
+                                  "application/x-ndjson", body, &reply);
+      if (st != 201) {
+        std::fprintf(stderr, "server_bench: ingest got %d: %.200s\n", st,
+                     reply.c_str());
+        std::exit(1);
+      }
+      records += static_cast<uint64_t>(o.batch);
+    }
+  });
+}
+
+// P keep-alive clients POST single proposals; each reply must be 201 with
+// an allow decision.
 Phase Proposals(const Options& o, const Server& server,
                 const std::string& token, int run) {
-  Phase r;
   std::atomic<uint64_t> done{0};
   std::vector<std::vector<double>> lat(static_cast<size_t>(o.proposers));
-  const double server_cpu0 = ProcessCpuSeconds(server.pid);
-  const double self_cpu0 = SelfCpuSeconds();
-  const auto t0 = Clock::now();
-  const auto stop = t0 + std::chrono::duration<double>(o.seconds);
-  std::vector<std::thread> threads;
-  for (int c = 0; c < o.proposers; ++c) {
-    threads.emplace_back([&, c] {
-      Conn conn(server.port);
-      for (int i = 0; Clock::now() < stop; ++i) {
-        const std::string id = "r" + std::to_string(run) + "-" +
-                               std::to_string(c) + "-" + std::to_string(i);
-        const auto s = Clock::now();
-        std::string reply;
-        const int st = conn.Request("POST", "/v1/actions", token,
-                                    "application/json", Proposal(id), &reply);
-        if (st != 201 ||
-            reply.find("\"decision\":\"allow\"") == std::string::npos) {
-          std::fprintf(stderr, "server_bench: proposal got %d: %.200s\n", st,
-                       reply.c_str());
-          std::exit(1);
-        }
-        lat[static_cast<size_t>(c)].push_back(Seconds(Clock::now() - s) * 1e3);
-        ++done;
+  Phase r = Drive(o, server, o.proposers, done, [&](int c, auto stop) {
+    Conn conn(server.port);
+    for (int i = 0; Clock::now() < stop; ++i) {
+      const std::string id = "r" + std::to_string(run) + "-" +
+                             std::to_string(c) + "-" + std::to_string(i);
+      const auto s = Clock::now();
+      std::string reply;
+      const int st = conn.Request("POST", "/v1/actions", token,
+                                  "application/json", Proposal(id), &reply);
+      if (st != 201 ||
+          reply.find("\"decision\":\"allow\"") == std::string::npos) {
+        std::fprintf(stderr, "server_bench: proposal got %d: %.200s\n", st,
+                     reply.c_str());
+        std::exit(1);
       }
-    });
-  }
-  for (auto& t : threads) t.join();
-  r.rate = static_cast<double>(done) / Seconds(Clock::now() - t0);
-  const double n = static_cast<double>(done);
-  r.count = n;
-  r.server_us = (ProcessCpuSeconds(server.pid) - server_cpu0) * 1e6 / n;
-  r.client_us = (SelfCpuSeconds() - self_cpu0) * 1e6 / n;
+      lat[static_cast<size_t>(c)].push_back(Seconds(Clock::now() - s) * 1e3);
+      ++done;
+    }
+  });
   std::vector<double> all;
   for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
   r.p50_ms = Percentile(all, 0.50);
